@@ -1,0 +1,45 @@
+using System;
+using System.Diagnostics;
+
+namespace Strata;
+
+/// <summary>
+/// A millisecond tick read from a <see cref="TimeProvider"/>. Deadlines are stored in these ticks, so the hot path
+/// compares two longs and never builds a <see cref="DateTime"/>.
+/// </summary>
+/// <remarks>
+/// For <see cref="TimeProvider.System"/> the timestamp is read from <see cref="Stopwatch"/> directly, skipping the
+/// virtual call. The tick is monotonic as long as the provider's timestamp is; it has no relation to wall time.
+/// </remarks>
+internal sealed class Clock
+{
+    private readonly TimeProvider _provider;
+    private readonly bool _isSystem;
+    private readonly long _timestampsPerMillisecond; // 0 when the frequency is not a whole number of kHz
+    private readonly double _millisecondsPerTimestamp;
+
+    internal Clock(TimeProvider provider)
+    {
+        _provider = provider;
+        _isSystem = ReferenceEquals(provider, TimeProvider.System);
+        long frequency = _isSystem ? Stopwatch.Frequency : provider.TimestampFrequency;
+        if (frequency <= 0)
+        {
+            ThrowHelper.ThrowInvalidOperation($"The time provider reports a timestamp frequency of {frequency}; it must be positive.");
+        }
+
+        _timestampsPerMillisecond = frequency % 1000 == 0 ? frequency / 1000 : 0;
+        _millisecondsPerTimestamp = 1000.0 / frequency;
+    }
+
+    internal TimeProvider Provider => _provider;
+
+    /// <summary>Gets the current time in milliseconds on this clock's monotonic scale.</summary>
+    internal long NowMilliseconds()
+    {
+        long timestamp = _isSystem ? Stopwatch.GetTimestamp() : _provider.GetTimestamp();
+        return _timestampsPerMillisecond != 0
+            ? timestamp / _timestampsPerMillisecond
+            : (long)(timestamp * _millisecondsPerTimestamp);
+    }
+}
