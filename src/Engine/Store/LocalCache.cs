@@ -344,17 +344,17 @@ public sealed class LocalCache<TValue> : IDisposable
 
     /// <summary>
     /// Sets the time to live of an existing key (Redis <c>PEXPIRE</c>). A zero or negative time deletes the key, as
-    /// Redis does.
+    /// Redis does, except <see cref="Timeout.InfiniteTimeSpan"/>, which means no expiry here as everywhere in this API.
     /// </summary>
     /// <param name="key">The key.</param>
-    /// <param name="timeToLive">The new time to live. <see cref="Timeout.InfiniteTimeSpan"/> is refused: use <see cref="Persist"/>.</param>
+    /// <param name="timeToLive">The new time to live; <see cref="Timeout.InfiniteTimeSpan"/> removes the expiry.</param>
     /// <returns><see langword="true"/> when the key existed (and was updated or deleted).</returns>
     public bool Expire(string key, TimeSpan timeToLive)
     {
         ValidateKey(key);
         if (timeToLive == Timeout.InfiniteTimeSpan)
         {
-            ThrowHelper.ThrowArgumentOutOfRange(nameof(timeToLive), timeToLive, "An infinite time to live would delete the key, as any negative one does; call Persist to remove the expiry.");
+            return ChangeDeadline(key, Node<TValue>.NoDeadline, reportUnchanged: true);
         }
 
         if (timeToLive <= TimeSpan.Zero)
@@ -362,8 +362,8 @@ public sealed class LocalCache<TValue> : IDisposable
             return Remove(key);
         }
 
-        long deadline = _clock.NowMilliseconds() + ToMilliseconds(timeToLive, nameof(timeToLive));
-        return ChangeDeadline(key, deadline);
+        long deadline = DeadlineAfter(_clock.NowMilliseconds(), ToMilliseconds(timeToLive, nameof(timeToLive)));
+        return ChangeDeadline(key, deadline, reportUnchanged: true);
     }
 
     /// <summary>Removes the time to live of a key so it never expires (Redis <c>PERSIST</c>).</summary>
@@ -372,7 +372,7 @@ public sealed class LocalCache<TValue> : IDisposable
     public bool Persist(string key)
     {
         ValidateKey(key);
-        return ChangeDeadline(key, Node<TValue>.NoDeadline);
+        return ChangeDeadline(key, Node<TValue>.NoDeadline, reportUnchanged: false);
     }
 
     /// <summary>
@@ -707,9 +707,14 @@ public sealed class LocalCache<TValue> : IDisposable
             ThrowHelper.ThrowArgumentOutOfRange(paramName, timeToLive, "A time to live must be positive, or Timeout.InfiniteTimeSpan for no expiry.");
         }
 
-        // Round up so that an entry never expires before the time it was given.
-        return (timeToLive.Ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+        // Round up so that an entry never expires before the time it was given (without overflowing near MaxValue).
+        long milliseconds = timeToLive.Ticks / TimeSpan.TicksPerMillisecond;
+        return timeToLive.Ticks % TimeSpan.TicksPerMillisecond == 0 ? milliseconds : milliseconds + 1;
     }
+
+    /// <summary>The deadline <paramref name="timeToLive"/> milliseconds after <paramref name="now"/>, saturating far in the future.</summary>
+    private static long DeadlineAfter(long now, long timeToLive) =>
+        timeToLive >= Node<TValue>.NoDeadline - 1 - now ? Node<TValue>.NoDeadline - 1 : now + timeToLive;
 
     private static ulong NextBucketCursor(ulong cursor, ulong mask)
     {
@@ -863,7 +868,7 @@ public sealed class LocalCache<TValue> : IDisposable
     private bool Write(string key, TValue value, long timeToLive, WriteMode mode)
     {
         long weight = Weigh(key, value);
-        long deadline = timeToLive == NoTimeToLive ? Node<TValue>.NoDeadline : _clock.NowMilliseconds() + timeToLive;
+        long deadline = timeToLive == NoTimeToLive ? Node<TValue>.NoDeadline : DeadlineAfter(_clock.NowMilliseconds(), timeToLive);
         int hash = key.GetHashCode();
         Segment<TValue> segment = SegmentFor(hash);
         var pending = default(PendingRemovals<TValue>);
@@ -989,7 +994,7 @@ public sealed class LocalCache<TValue> : IDisposable
                 {
                     long deadline = keepTimeToLive ? node.Deadline
                         : timeToLive == NoTimeToLive ? Node<TValue>.NoDeadline
-                        : _clock.NowMilliseconds() + timeToLive;
+                        : DeadlineAfter(_clock.NowMilliseconds(), timeToLive);
                     segment.Sets++;
                     Enqueue(ref pending, node, RemovalReason.Replaced);
                     Overwrite(segment, node, updated, weight, deadline);
@@ -1014,7 +1019,11 @@ public sealed class LocalCache<TValue> : IDisposable
         }
     }
 
-    private bool ChangeDeadline(string key, long deadline)
+    /// <summary>
+    /// Sets the deadline of a live key. Returns whether the key was live, or with <paramref name="reportUnchanged"/>
+    /// false (PERSIST's rule) whether the deadline actually changed from one to none.
+    /// </summary>
+    private bool ChangeDeadline(string key, long deadline, bool reportUnchanged)
     {
         int hash = key.GetHashCode();
         Segment<TValue> segment = SegmentFor(hash);
@@ -1023,7 +1032,7 @@ public sealed class LocalCache<TValue> : IDisposable
         lock (segment.Lock)
         {
             Node<TValue>? node = FindLive(segment, key, hash, ref pending);
-            if (node is not null && (deadline != Node<TValue>.NoDeadline || node.HasDeadline))
+            if (node is not null && (reportUnchanged || node.HasDeadline))
             {
                 node.SetDeadline(deadline);
                 segment.Wheel.Reschedule(node);

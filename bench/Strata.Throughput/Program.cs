@@ -1,0 +1,303 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Threading;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace Strata.Throughput;
+
+/// <summary>
+/// The throughput and hit-ratio harness. <c>--quick</c> (under a minute) prints, from one run: single-thread ns/op and
+/// bytes/op for hit, miss and overwrite; multi-threaded Mops/s on a 90 % read / 10 % write Zipf(0.99) mix; and the
+/// hit ratio of a Zipf(0.9) trace over 1M keys at 1 % capacity next to exact LRU. Without <c>--quick</c> every phase
+/// runs longer and the mix is measured at 1, 2 and 4 threads.
+/// </summary>
+internal static class Program
+{
+    private const int HotKeys = 1024;          // single-thread loops cycle through this many keys (fits in L2)
+    private const int MixKeySpace = 100_000;   // keys of the multi-threaded mix, all present
+    private const int TraceKeySpace = 1_000_000;
+
+    private static long s_sink; // results land here so the JIT cannot drop the measured work
+
+    private static int Main(string[] args)
+    {
+        bool quick = args.Contains("--quick");
+        if (args.Any(a => a is not "--quick"))
+        {
+            Console.Error.WriteLine("usage: Strata.Throughput [--quick]");
+            return 2;
+        }
+
+        var settings = quick
+            ? new Settings(RoundMilliseconds: 40, Rounds: 7, MixSeconds: 2, MixThreads: [2], TraceLength: 3_000_000)
+            : new Settings(RoundMilliseconds: 200, Rounds: 9, MixSeconds: 5, MixThreads: [1, 2, 4], TraceLength: 10_000_000);
+
+        var clock = Stopwatch.StartNew();
+        Console.WriteLine($"# Strata throughput ({(quick ? "quick" : "full")} run)");
+        Console.WriteLine();
+        Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {Describe()}");
+        Console.WriteLine();
+
+        var results = new List<Row>
+        {
+            Run(new LocalCacheAdapter(new LocalCache<string>(new LocalCacheOptions<string> { MaxEntries = MixKeySpace })), settings),
+            Run(new ConcurrentDictionaryAdapter(new ConcurrentDictionary<string, string>()), settings),
+            Run(new MemoryCacheAdapter(new MemoryCache(new MemoryCacheOptions())), settings),
+        };
+
+        PrintOperations(results, settings);
+        Row strata = results[0], dictionary = results[1], memoryCache = results[2];
+        double lru = 0, sieve = 0;
+        (sieve, lru) = HitRatio(settings.TraceLength);
+        Console.WriteLine($"Hit ratio, Zipf(0.9) over {TraceKeySpace:N0} keys, {settings.TraceLength:N0} requests, capacity {TraceKeySpace / 100:N0} (1 %):");
+        Console.WriteLine();
+        Console.WriteLine("| policy | hit ratio |");
+        Console.WriteLine("| --- | ---: |");
+        Console.WriteLine($"| Strata LocalCache (SIEVE, 8 stripes) | {sieve:P2} |");
+        Console.WriteLine($"| exact LRU | {lru:P2} |");
+        Console.WriteLine();
+
+        int mixThreads = settings.MixThreads.Contains(2) ? 2 : settings.MixThreads[0];
+        Console.WriteLine("Targets (ratios from this run):");
+        Console.WriteLine($"- hit: LocalCache / ConcurrentDictionary = {strata.HitNs / dictionary.HitNs:F2}x (target <= 1.3x)");
+        Console.WriteLine($"- {mixThreads}-thread 90/10 mix: LocalCache / ConcurrentDictionary = {strata.Mops[mixThreads] / dictionary.Mops[mixThreads]:F2}x (target >= 0.6x); LocalCache / MemoryCache = {strata.Mops[mixThreads] / memoryCache.Mops[mixThreads]:F2}x (target > 1x)");
+        Console.WriteLine($"- hit ratio: LocalCache - exact LRU = {(sieve - lru) * 100:+0.00;-0.00} points (target >= 0)");
+        Console.WriteLine();
+        Console.WriteLine($"Finished in {clock.Elapsed.TotalSeconds:F1} s (checksum {s_sink}).");
+        return 0;
+    }
+
+    private static Row Run<TCache>(TCache cache, Settings settings)
+        where TCache : struct, ICacheUnderTest
+    {
+        string[] present = Enumerable.Range(0, HotKeys).Select(i => "key:" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        string[] absent = Enumerable.Range(0, HotKeys).Select(i => "missing:" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        string[] values = ["value-a", "value-b"];
+        foreach (string key in present)
+        {
+            cache.Set(key, values[0]);
+        }
+
+        var (hitNs, hitBytes) = Measure(settings, iterations => ReadLoop(cache, present, iterations));
+        var (missNs, missBytes) = Measure(settings, iterations => ReadLoop(cache, absent, iterations));
+        var (setNs, setBytes) = Measure(settings, iterations => WriteLoop(cache, present, values, iterations));
+
+        string[] mixKeys = Enumerable.Range(0, MixKeySpace).Select(i => "mix:" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        foreach (string key in mixKeys)
+        {
+            cache.Set(key, values[0]);
+        }
+
+        var mops = new Dictionary<int, double>();
+        foreach (int threads in settings.MixThreads)
+        {
+            mops[threads] = Mix(cache, mixKeys, threads, settings.MixSeconds);
+        }
+
+        return new Row(cache.Name, hitNs, hitBytes, missNs, missBytes, setNs, setBytes, mops);
+    }
+
+    /// <summary>
+    /// Calibrates an iteration count to the round length, warms the loop up through the JIT tiers, then reports the
+    /// median ns/op over the rounds and the bytes this thread allocated per op.
+    /// </summary>
+    private static (double Ns, double Bytes) Measure(Settings settings, Func<int, long> loop)
+    {
+        int iterations = 1 << 14;
+        var watch = new Stopwatch();
+        while (true)
+        {
+            watch.Restart();
+            s_sink += loop(iterations);
+            if (watch.Elapsed.TotalMilliseconds >= settings.RoundMilliseconds / 4.0 || iterations >= 1 << 28)
+            {
+                break;
+            }
+
+            iterations *= 2;
+        }
+
+        iterations = (int)Math.Min(int.MaxValue, iterations * (settings.RoundMilliseconds / Math.Max(1, watch.Elapsed.TotalMilliseconds)));
+        for (int i = 0; i < 3; i++)
+        {
+            s_sink += loop(iterations); // reach tier 1 with PGO before measuring
+        }
+
+        var samples = new double[settings.Rounds];
+        long allocated = 0;
+        for (int round = 0; round < settings.Rounds; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            watch.Restart();
+            s_sink += loop(iterations);
+            watch.Stop();
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            samples[round] = watch.Elapsed.TotalNanoseconds / iterations;
+        }
+
+        Array.Sort(samples);
+        return (samples[samples.Length / 2], (double)allocated / ((long)iterations * settings.Rounds));
+    }
+
+    private static long ReadLoop<TCache>(TCache cache, string[] keys, int iterations)
+        where TCache : struct, ICacheUnderTest
+    {
+        long hits = 0;
+        for (int i = 0; i < iterations; i++)
+        {
+            if (cache.TryGet(keys[i & (HotKeys - 1)], out _))
+            {
+                hits++;
+            }
+        }
+
+        return hits;
+    }
+
+    private static long WriteLoop<TCache>(TCache cache, string[] keys, string[] values, int iterations)
+        where TCache : struct, ICacheUnderTest
+    {
+        for (int i = 0; i < iterations; i++)
+        {
+            cache.Set(keys[i & (HotKeys - 1)], values[(i >> 10) & 1]);
+        }
+
+        return iterations;
+    }
+
+    /// <summary>Runs the 90 % read / 10 % write Zipf(0.99) mix on <paramref name="threads"/> threads; returns Mops/s.</summary>
+    private static double Mix<TCache>(TCache cache, string[] keys, int threads, double seconds)
+        where TCache : struct, ICacheUnderTest
+    {
+        const int TraceLength = 1 << 20;
+        var zipf = new Zipf(keys.Length, 0.99);
+        int[][] traces = Enumerable.Range(0, threads).Select(t => zipf.Trace(TraceLength, 1000 + t)).ToArray();
+        string[] values = ["value-a", "value-b"];
+
+        // Warm-up pass so every cache is measured at tier 1.
+        RunMix(cache, keys, values, traces, threads, seconds / 4);
+        return RunMix(cache, keys, values, traces, threads, seconds);
+    }
+
+    private static double RunMix<TCache>(TCache cache, string[] keys, string[] values, int[][] traces, int threads, double seconds)
+        where TCache : struct, ICacheUnderTest
+    {
+        var counts = new long[threads * 16];
+        int stop = 0;
+        using var start = new Barrier(threads + 1);
+        var workers = new Thread[threads];
+        for (int t = 0; t < threads; t++)
+        {
+            int id = t;
+            workers[t] = new Thread(() =>
+            {
+                int[] trace = traces[id];
+                long ops = 0;
+                uint state = (uint)(id + 1) * 2654435761u;
+                start.SignalAndWait();
+                while (Volatile.Read(ref stop) == 0)
+                {
+                    for (int i = 0; i < 1024; i++)
+                    {
+                        int rank = trace[(int)(ops & (trace.Length - 1))];
+                        state ^= state << 13;
+                        state ^= state >> 17;
+                        state ^= state << 5;
+                        if (state % 10 == 0)
+                        {
+                            cache.Set(keys[rank], values[ops & 1]);
+                        }
+                        else
+                        {
+                            cache.TryGet(keys[rank], out _);
+                        }
+
+                        ops++;
+                    }
+                }
+
+                counts[id * 16] = ops;
+            })
+            { IsBackground = true };
+            workers[t].Start();
+        }
+
+        start.SignalAndWait();
+        var watch = Stopwatch.StartNew();
+        Thread.Sleep(TimeSpan.FromSeconds(seconds));
+        Volatile.Write(ref stop, 1);
+        foreach (Thread worker in workers)
+        {
+            worker.Join();
+        }
+
+        watch.Stop();
+        return counts.Sum() / watch.Elapsed.TotalSeconds / 1e6;
+    }
+
+    private static (double Strata, double Lru) HitRatio(int length)
+    {
+        int capacity = TraceKeySpace / 100;
+        int[] trace = new Zipf(TraceKeySpace, 0.9).Trace(length, seed: 42);
+        string[] keys = Enumerable.Range(0, TraceKeySpace).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+
+        using var cache = new LocalCache<int>(new LocalCacheOptions<int> { MaxEntries = capacity, ConcurrencyLevel = 8 });
+        var lru = new ExactLru(capacity);
+        long strataHits = 0, lruHits = 0;
+        foreach (int rank in trace)
+        {
+            if (cache.TryGet(keys[rank], out _))
+            {
+                strataHits++;
+            }
+            else
+            {
+                cache.Set(keys[rank], rank);
+            }
+
+            lruHits += lru.Access(rank) ? 1 : 0;
+        }
+
+        return ((double)strataHits / length, (double)lruHits / length);
+    }
+
+    private static void PrintOperations(List<Row> rows, Settings settings)
+    {
+        Console.WriteLine("Single thread (median of the rounds) and the multi-threaded 90 % read / 10 % write Zipf(0.99) mix over 100,000 present keys:");
+        Console.WriteLine();
+        string threads = string.Concat(settings.MixThreads.Select(t => $" {t}-thread Mops/s |"));
+        Console.WriteLine($"| cache | hit ns/op | hit B/op | miss ns/op | miss B/op | overwrite ns/op | overwrite B/op |{threads}");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |" + string.Concat(settings.MixThreads.Select(_ => " ---: |")));
+        foreach (Row row in rows)
+        {
+            string mops = string.Concat(settings.MixThreads.Select(t => $" {row.Mops[t]:F1} |"));
+            Console.WriteLine($"| {row.Name} | {row.HitNs:F1} | {row.HitBytes:F0} | {row.MissNs:F1} | {row.MissBytes:F0} | {row.SetNs:F1} | {row.SetBytes:F0} |{mops}");
+        }
+
+        Console.WriteLine();
+    }
+
+    private static string Describe()
+    {
+        string cpu = "unknown CPU";
+        try
+        {
+            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
+        }
+        catch (IOException)
+        {
+        }
+
+        return $"{RuntimeInformation.OSDescription}, {cpu}, {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}";
+    }
+
+    private sealed record Settings(int RoundMilliseconds, int Rounds, double MixSeconds, int[] MixThreads, int TraceLength);
+
+    private sealed record Row(string Name, double HitNs, double HitBytes, double MissNs, double MissBytes, double SetNs, double SetBytes, Dictionary<int, double> Mops);
+}
