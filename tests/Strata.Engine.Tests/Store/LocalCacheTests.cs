@@ -212,6 +212,25 @@ public class LocalCacheTests
     }
 
     [Fact]
+    public void Reads_AtTheExactDeadline_Miss()
+    {
+        using var t = new TestCache();
+        t.Cache.Set("k", "v", TimeSpan.FromMilliseconds(100));
+
+        t.Time.Advance(TimeSpan.FromMilliseconds(99));
+        Assert.True(t.Cache.TryGet("k", out _));
+        Assert.Equal(TimeSpan.FromMilliseconds(1), t.Cache.GetTimeToLive("k"));
+
+        t.Time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.False(t.Cache.TryGet("k", out _));
+        Assert.False(t.Cache.TryGet("k".AsSpan(), out _));
+        Assert.False(t.Cache.ContainsKey("k"));
+        Assert.False(t.Cache.ContainsKey("k".AsSpan()));
+        Assert.Null(t.Cache.GetTimeToLive("k"));
+        Assert.Empty(t.Cache.Keys());
+    }
+
+    [Fact]
     public void Set_SubMillisecondTimeToLive_RoundsUpToOneMillisecond()
     {
         using var t = new TestCache();
