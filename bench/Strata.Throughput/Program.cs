@@ -44,12 +44,25 @@ internal static class Program
         Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {Describe()}");
         Console.WriteLine();
 
-        var results = new List<Row>
+        Candidate[] candidates =
+        [
+            // Bounded, with room for every key the run writes, so the bound is checked but never evicts.
+            Candidate.Create(new LocalCacheAdapter(new LocalCache<string>(new LocalCacheOptions<string> { MaxEntries = MixKeySpace + HotKeys }))),
+            Candidate.Create(new ConcurrentDictionaryAdapter(new ConcurrentDictionary<string, string>())),
+            Candidate.Create(new MemoryCacheAdapter(new MemoryCache(new MemoryCacheOptions()))),
+        ];
+
+        // Single-thread phases interleave the caches round by round, so a burst of noise on this shared machine
+        // lands on all of them rather than on whichever happened to be measured at the time.
+        var hit = MeasureInterleaved(settings, candidates.Select(c => c.Hit).ToArray());
+        var miss = MeasureInterleaved(settings, candidates.Select(c => c.Miss).ToArray());
+        var overwrite = MeasureInterleaved(settings, candidates.Select(c => c.Overwrite).ToArray());
+        var results = new List<Row>();
+        for (int i = 0; i < candidates.Length; i++)
         {
-            Run(new LocalCacheAdapter(new LocalCache<string>(new LocalCacheOptions<string> { MaxEntries = MixKeySpace })), settings),
-            Run(new ConcurrentDictionaryAdapter(new ConcurrentDictionary<string, string>()), settings),
-            Run(new MemoryCacheAdapter(new MemoryCache(new MemoryCacheOptions())), settings),
-        };
+            var mops = settings.MixThreads.ToDictionary(t => t, t => candidates[i].Mix(t, settings.MixSeconds));
+            results.Add(new Row(candidates[i].Name, hit[i].Ns, hit[i].Bytes, miss[i].Ns, miss[i].Bytes, overwrite[i].Ns, overwrite[i].Bytes, mops));
+        }
 
         PrintOperations(results, settings);
         Row strata = results[0], dictionary = results[1], memoryCache = results[2];
@@ -73,76 +86,62 @@ internal static class Program
         return 0;
     }
 
-    private static Row Run<TCache>(TCache cache, Settings settings)
-        where TCache : struct, ICacheUnderTest
-    {
-        string[] present = Enumerable.Range(0, HotKeys).Select(i => "key:" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
-        string[] absent = Enumerable.Range(0, HotKeys).Select(i => "missing:" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
-        string[] values = ["value-a", "value-b"];
-        foreach (string key in present)
-        {
-            cache.Set(key, values[0]);
-        }
-
-        var (hitNs, hitBytes) = Measure(settings, iterations => ReadLoop(cache, present, iterations));
-        var (missNs, missBytes) = Measure(settings, iterations => ReadLoop(cache, absent, iterations));
-        var (setNs, setBytes) = Measure(settings, iterations => WriteLoop(cache, present, values, iterations));
-
-        string[] mixKeys = Enumerable.Range(0, MixKeySpace).Select(i => "mix:" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
-        foreach (string key in mixKeys)
-        {
-            cache.Set(key, values[0]);
-        }
-
-        var mops = new Dictionary<int, double>();
-        foreach (int threads in settings.MixThreads)
-        {
-            mops[threads] = Mix(cache, mixKeys, threads, settings.MixSeconds);
-        }
-
-        return new Row(cache.Name, hitNs, hitBytes, missNs, missBytes, setNs, setBytes, mops);
-    }
-
     /// <summary>
-    /// Calibrates an iteration count to the round length, warms the loop up through the JIT tiers, then reports the
-    /// median ns/op over the rounds and the bytes this thread allocated per op.
+    /// Calibrates an iteration count per loop to the round length, warms every loop up through the JIT tiers, then
+    /// runs the rounds interleaved (loop 0, 1, 2, 0, 1, 2, ...) and reports each loop's median ns/op and the bytes this
+    /// thread allocated per op.
     /// </summary>
-    private static (double Ns, double Bytes) Measure(Settings settings, Func<int, long> loop)
+    private static (double Ns, double Bytes)[] MeasureInterleaved(Settings settings, Func<int, long>[] loops)
     {
-        int iterations = 1 << 14;
         var watch = new Stopwatch();
-        while (true)
+        var iterations = new int[loops.Length];
+        for (int l = 0; l < loops.Length; l++)
         {
-            watch.Restart();
-            s_sink += loop(iterations);
-            if (watch.Elapsed.TotalMilliseconds >= settings.RoundMilliseconds / 4.0 || iterations >= 1 << 28)
+            int n = 1 << 14;
+            while (true)
             {
-                break;
+                watch.Restart();
+                s_sink += loops[l](n);
+                if (watch.Elapsed.TotalMilliseconds >= settings.RoundMilliseconds / 4.0 || n >= 1 << 28)
+                {
+                    break;
+                }
+
+                n *= 2;
             }
 
-            iterations *= 2;
+            iterations[l] = (int)Math.Min(int.MaxValue, n * (settings.RoundMilliseconds / Math.Max(1, watch.Elapsed.TotalMilliseconds)));
+            for (int i = 0; i < 3; i++)
+            {
+                s_sink += loops[l](iterations[l]); // reach tier 1 with PGO before measuring
+            }
         }
 
-        iterations = (int)Math.Min(int.MaxValue, iterations * (settings.RoundMilliseconds / Math.Max(1, watch.Elapsed.TotalMilliseconds)));
-        for (int i = 0; i < 3; i++)
+        var samples = new double[loops.Length][];
+        var allocated = new long[loops.Length];
+        for (int l = 0; l < loops.Length; l++)
         {
-            s_sink += loop(iterations); // reach tier 1 with PGO before measuring
+            samples[l] = new double[settings.Rounds];
         }
 
-        var samples = new double[settings.Rounds];
-        long allocated = 0;
         for (int round = 0; round < settings.Rounds; round++)
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            watch.Restart();
-            s_sink += loop(iterations);
-            watch.Stop();
-            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
-            samples[round] = watch.Elapsed.TotalNanoseconds / iterations;
+            for (int l = 0; l < loops.Length; l++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                watch.Restart();
+                s_sink += loops[l](iterations[l]);
+                watch.Stop();
+                allocated[l] += GC.GetAllocatedBytesForCurrentThread() - before;
+                samples[l][round] = watch.Elapsed.TotalNanoseconds / iterations[l];
+            }
         }
 
-        Array.Sort(samples);
-        return (samples[samples.Length / 2], (double)allocated / ((long)iterations * settings.Rounds));
+        return Enumerable.Range(0, loops.Length).Select(l =>
+        {
+            Array.Sort(samples[l]);
+            return (samples[l][settings.Rounds / 2], (double)allocated[l] / ((long)iterations[l] * settings.Rounds));
+        }).ToArray();
     }
 
     private static long ReadLoop<TCache>(TCache cache, string[] keys, int iterations)
@@ -295,6 +294,30 @@ internal static class Program
         }
 
         return $"{RuntimeInformation.OSDescription}, {cpu}, {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}";
+    }
+
+    /// <summary>One cache's measured loops, specialised for its adapter type.</summary>
+    private sealed record Candidate(string Name, Func<int, long> Hit, Func<int, long> Miss, Func<int, long> Overwrite, Func<int, double, double> Mix)
+    {
+        public static Candidate Create<TCache>(TCache cache)
+            where TCache : struct, ICacheUnderTest
+        {
+            string[] present = Enumerable.Range(0, HotKeys).Select(i => "key:" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+            string[] absent = Enumerable.Range(0, HotKeys).Select(i => "missing:" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+            string[] mixKeys = Enumerable.Range(0, MixKeySpace).Select(i => "mix:" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+            string[] values = ["value-a", "value-b"];
+            foreach (string key in present.Concat(mixKeys))
+            {
+                cache.Set(key, values[0]);
+            }
+
+            return new Candidate(
+                cache.Name,
+                n => ReadLoop(cache, present, n),
+                n => ReadLoop(cache, absent, n),
+                n => WriteLoop(cache, present, values, n),
+                (threads, seconds) => Program.Mix(cache, mixKeys, threads, seconds));
+        }
     }
 
     private sealed record Settings(int RoundMilliseconds, int Rounds, double MixSeconds, int[] MixThreads, int TraceLength);

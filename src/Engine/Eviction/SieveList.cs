@@ -34,11 +34,11 @@ internal sealed class SieveList<TValue>
 
     internal void AddNewest(Node<TValue> node)
     {
-        node.Newer = null;
-        node.Older = _head;
+        node.Links.Newer = null;
+        node.Links.Older = _head;
         if (_head is not null)
         {
-            _head.Newer = node;
+            _head.Links.Newer = node;
         }
         else
         {
@@ -53,53 +53,53 @@ internal sealed class SieveList<TValue>
     {
         if (ReferenceEquals(_hand, node))
         {
-            _hand = node.Newer;
+            _hand = node.Links.Newer;
         }
 
-        if (node.Newer is null)
+        if (node.Links.Newer is null)
         {
-            _head = node.Older;
+            _head = node.Links.Older;
         }
         else
         {
-            node.Newer.Older = node.Older;
+            node.Links.Newer.Links.Older = node.Links.Older;
         }
 
-        if (node.Older is null)
+        if (node.Links.Older is null)
         {
-            _tail = node.Newer;
+            _tail = node.Links.Newer;
         }
         else
         {
-            node.Older.Newer = node.Newer;
+            node.Links.Older.Links.Newer = node.Links.Newer;
         }
 
-        node.Newer = null;
-        node.Older = null;
+        node.Links.Newer = null;
+        node.Links.Older = null;
         Count--;
     }
 
     /// <summary>Puts <paramref name="replacement"/> where <paramref name="node"/> stands, keeping the order.</summary>
     internal void Replace(Node<TValue> node, Node<TValue> replacement)
     {
-        replacement.Newer = node.Newer;
-        replacement.Older = node.Older;
-        if (node.Newer is null)
+        replacement.Links.Newer = node.Links.Newer;
+        replacement.Links.Older = node.Links.Older;
+        if (node.Links.Newer is null)
         {
             _head = replacement;
         }
         else
         {
-            node.Newer.Older = replacement;
+            node.Links.Newer.Links.Older = replacement;
         }
 
-        if (node.Older is null)
+        if (node.Links.Older is null)
         {
             _tail = replacement;
         }
         else
         {
-            node.Older.Newer = replacement;
+            node.Links.Older.Links.Newer = replacement;
         }
 
         if (ReferenceEquals(_hand, node))
@@ -107,8 +107,8 @@ internal sealed class SieveList<TValue>
             _hand = replacement;
         }
 
-        node.Newer = null;
-        node.Older = null;
+        node.Links.Newer = null;
+        node.Links.Older = null;
     }
 
     /// <summary>
@@ -129,14 +129,14 @@ internal sealed class SieveList<TValue>
             {
                 if (node.Visited == 0 || step >= limit)
                 {
-                    _hand = node.Newer;
+                    _hand = node.Links.Newer;
                     return node;
                 }
 
                 node.Visited = 0;
             }
 
-            node = node.Newer ?? _tail!;
+            node = node.Links.Newer ?? _tail!;
         }
     }
 
@@ -155,9 +155,9 @@ internal sealed class SieveList<TValue>
         int count = 0;
         Node<TValue>? newer = null;
         bool handSeen = _hand is null;
-        for (Node<TValue>? node = _head; node is not null; node = node.Older)
+        for (Node<TValue>? node = _head; node is not null; node = node.Links.Older)
         {
-            if (!ReferenceEquals(node.Newer, newer))
+            if (!ReferenceEquals(node.Links.Newer, newer))
             {
                 ThrowHelper.ThrowInvalidOperation($"Eviction list: broken link at '{node.Key}'.");
             }

@@ -43,46 +43,46 @@ internal sealed class TimerWheel<TValue>
 
     internal void Schedule(Node<TValue> node)
     {
-        Debug.Assert(node.WheelSlot == Node<TValue>.Unscheduled && node.HasDeadline);
+        Debug.Assert(node.Links.WheelSlot == Node<TValue>.Unscheduled && node.HasDeadline);
         int slot = SlotFor(node.Deadline);
         Node<TValue>? head = _slots[slot];
-        node.WheelPrevious = null;
-        node.WheelNext = head;
+        node.Links.WheelPrevious = null;
+        node.Links.WheelNext = head;
         if (head is not null)
         {
-            head.WheelPrevious = node;
+            head.Links.WheelPrevious = node;
         }
 
         _slots[slot] = node;
-        node.WheelSlot = slot;
+        node.Links.WheelSlot = slot;
         Count++;
     }
 
     internal void Unschedule(Node<TValue> node)
     {
-        int slot = node.WheelSlot;
+        int slot = node.Links.WheelSlot;
         if (slot == Node<TValue>.Unscheduled)
         {
             return;
         }
 
-        if (node.WheelPrevious is null)
+        if (node.Links.WheelPrevious is null)
         {
-            _slots[slot] = node.WheelNext;
+            _slots[slot] = node.Links.WheelNext;
         }
         else
         {
-            node.WheelPrevious.WheelNext = node.WheelNext;
+            node.Links.WheelPrevious.Links.WheelNext = node.Links.WheelNext;
         }
 
-        if (node.WheelNext is not null)
+        if (node.Links.WheelNext is not null)
         {
-            node.WheelNext.WheelPrevious = node.WheelPrevious;
+            node.Links.WheelNext.Links.WheelPrevious = node.Links.WheelPrevious;
         }
 
-        node.WheelPrevious = null;
-        node.WheelNext = null;
-        node.WheelSlot = Node<TValue>.Unscheduled;
+        node.Links.WheelPrevious = null;
+        node.Links.WheelNext = null;
+        node.Links.WheelSlot = Node<TValue>.Unscheduled;
         Count--;
     }
 
@@ -98,7 +98,7 @@ internal sealed class TimerWheel<TValue>
 
     /// <summary>Moves the wheel to <paramref name="now"/>.</summary>
     /// <returns>
-    /// The due nodes, unscheduled and chained through <see cref="Node{TValue}.WheelNext"/>; the caller removes them
+    /// The due nodes, unscheduled and chained through <c>Links.WheelNext</c>; the caller removes them
     /// from the table.
     /// </returns>
     internal Node<TValue>? Advance(long now)
@@ -143,12 +143,12 @@ internal sealed class TimerWheel<TValue>
     /// <summary>Checks that <paramref name="node"/> is linked where it says it is; for integrity checks.</summary>
     internal bool Contains(Node<TValue> node)
     {
-        if (node.WheelSlot == Node<TValue>.Unscheduled)
+        if (node.Links.WheelSlot == Node<TValue>.Unscheduled)
         {
             return false;
         }
 
-        for (Node<TValue>? current = _slots[node.WheelSlot]; current is not null; current = current.WheelNext)
+        for (Node<TValue>? current = _slots[node.Links.WheelSlot]; current is not null; current = current.Links.WheelNext)
         {
             if (ReferenceEquals(current, node))
             {
@@ -166,9 +166,9 @@ internal sealed class TimerWheel<TValue>
         for (int slot = 0; slot < SlotCount; slot++)
         {
             Node<TValue>? previous = null;
-            for (Node<TValue>? node = _slots[slot]; node is not null; node = node.WheelNext)
+            for (Node<TValue>? node = _slots[slot]; node is not null; node = node.Links.WheelNext)
             {
-                if (!ReferenceEquals(node.WheelPrevious, previous))
+                if (!ReferenceEquals(node.Links.WheelPrevious, previous))
                 {
                     ThrowHelper.ThrowInvalidOperation($"Timer wheel slot {slot}: broken back link at '{node.Key}'.");
                 }
@@ -188,18 +188,18 @@ internal sealed class TimerWheel<TValue>
         _slots[slot] = null; // detach first: rescheduling may put nodes back into this very slot
         while (node is not null)
         {
-            Node<TValue>? next = node.WheelNext;
-            node.WheelPrevious = null;
-            node.WheelSlot = Node<TValue>.Unscheduled;
+            Node<TValue>? next = node.Links.WheelNext;
+            node.Links.WheelPrevious = null;
+            node.Links.WheelSlot = Node<TValue>.Unscheduled;
             Count--;
             if (node.Deadline <= now)
             {
-                node.WheelNext = due;
+                node.Links.WheelNext = due;
                 due = node;
             }
             else
             {
-                node.WheelNext = null;
+                node.Links.WheelNext = null;
                 Schedule(node);
             }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
+using System.Linq;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -16,8 +17,8 @@ namespace Strata;
 /// <typeparam name="TValue">The type of the cached values.</typeparam>
 /// <remarks>
 /// <para>
-/// Design. Keys hash (with the runtime's randomized string hash, so hostile keys cannot flood one chain) to one of a
-/// power-of-two number of <see cref="Segment{TValue}"/> stripes. A write takes its stripe's lock; a read takes no lock,
+/// Design. Keys hash (with a fast hash, and per stripe the runtime's randomized one once a chain shows a flood of
+/// colliding keys, see <see cref="KeyHash"/>) to one of a power-of-two number of <see cref="Segment{TValue}"/> stripes. A write takes its stripe's lock; a read takes no lock,
 /// allocates nothing, and records the access by setting one byte on the entry it read, so readers of one hot key
 /// never write a shared line other than that entry's. Values of reference type or of pointer size or less are
 /// overwritten in place (an overwrite allocates nothing); larger structs get a new node so a reader never sees a torn
@@ -45,6 +46,7 @@ public sealed class LocalCache<TValue> : IDisposable
     private static readonly bool s_writesInPlace = IsWriteAtomic();
 
     private readonly Segment<TValue>[] _segments;
+    private readonly Bucket<TValue>[][] _tables; // each stripe's bucket array, owned by the stripe (see Segment)
     private readonly int _segmentShift;
     private readonly Clock _clock;
     private readonly long _defaultTimeToLive;
@@ -86,9 +88,10 @@ public sealed class LocalCache<TValue> : IDisposable
         _segmentShift = 32 - BitOperations.Log2((uint)stripes); // 32 for one stripe: a 64-bit shift yields 0
         long now = _clock.NowMilliseconds();
         _segments = new Segment<TValue>[stripes];
+        _tables = new Bucket<TValue>[stripes][];
         for (int i = 0; i < stripes; i++)
         {
-            _segments[i] = new Segment<TValue>(now);
+            _segments[i] = new Segment<TValue>(_tables, i, now);
         }
 
         _sweepTimer = SweepTimer.Start(this, options.TimeProvider, s_sweepInterval);
@@ -109,8 +112,8 @@ public sealed class LocalCache<TValue> : IDisposable
         }
 
         ThrowIfDisposed();
-        int hash = key.GetHashCode();
-        return CountRead(SegmentFor(hash).Find(key, hash), out value);
+        int hash = KeyHash.Fast(key);
+        return CountRead(BucketArray<TValue>.Find(TableFor(hash), key, hash), out value);
     }
 
     /// <summary>Gets the value stored for a key given as characters, without allocating a string.</summary>
@@ -120,8 +123,8 @@ public sealed class LocalCache<TValue> : IDisposable
     public bool TryGet(ReadOnlySpan<char> key, [MaybeNullWhen(false)] out TValue value)
     {
         ThrowIfDisposed();
-        int hash = string.GetHashCode(key);
-        return CountRead(SegmentFor(hash).Find(key, hash), out value);
+        int hash = KeyHash.Fast(key);
+        return CountRead(BucketArray<TValue>.Find(TableFor(hash), key, hash), out value);
     }
 
     /// <summary>Tells whether a live entry exists for <paramref name="key"/> (Redis <c>EXISTS</c>). Not counted as a read.</summary>
@@ -135,8 +138,8 @@ public sealed class LocalCache<TValue> : IDisposable
         }
 
         ThrowIfDisposed();
-        int hash = key.GetHashCode();
-        return IsLive(SegmentFor(hash).Find(key, hash));
+        int hash = KeyHash.Fast(key);
+        return IsLive(BucketArray<TValue>.Find(TableFor(hash), key, hash));
     }
 
     /// <summary>Tells whether a live entry exists for a key given as characters.</summary>
@@ -145,8 +148,8 @@ public sealed class LocalCache<TValue> : IDisposable
     public bool ContainsKey(ReadOnlySpan<char> key)
     {
         ThrowIfDisposed();
-        int hash = string.GetHashCode(key);
-        return IsLive(SegmentFor(hash).Find(key, hash));
+        int hash = KeyHash.Fast(key);
+        return IsLive(BucketArray<TValue>.Find(TableFor(hash), key, hash));
     }
 
     /// <summary>Stores a value with the default time to live (Redis <c>SET</c>), replacing any existing one.</summary>
@@ -230,7 +233,7 @@ public sealed class LocalCache<TValue> : IDisposable
             }
 
             // Lost the race to another writer: return its value unless it has already gone again.
-            int hash = key.GetHashCode();
+            int hash = KeyHash.Fast(key);
             Node<TValue>? node = SegmentFor(hash).Find(key, hash);
             if (node is not null && IsLive(node))
             {
@@ -271,7 +274,7 @@ public sealed class LocalCache<TValue> : IDisposable
     public bool TryRemove(string key, [MaybeNullWhen(false)] out TValue value)
     {
         ValidateKey(key);
-        int hash = key.GetHashCode();
+        int hash = KeyHash.Fast(key);
         Segment<TValue> segment = SegmentFor(hash);
         var pending = default(PendingRemovals<TValue>);
         bool removed = false;
@@ -311,7 +314,7 @@ public sealed class LocalCache<TValue> : IDisposable
 
             if (_onRemoved is not null)
             {
-                for (Node<TValue>? node = dropped; node is not null; node = node.Older)
+                for (Node<TValue>? node = dropped; node is not null; node = node.Links.Older)
                 {
                     Notify(node.Key, node.Value, RemovalReason.Removed);
                 }
@@ -328,8 +331,8 @@ public sealed class LocalCache<TValue> : IDisposable
     public TimeSpan? GetTimeToLive(string key)
     {
         ValidateKey(key);
-        int hash = key.GetHashCode();
-        return TimeToLiveOf(SegmentFor(hash).Find(key, hash));
+        int hash = KeyHash.Fast(key);
+        return TimeToLiveOf(BucketArray<TValue>.Find(TableFor(hash), key, hash));
     }
 
     /// <summary>Gets the remaining time to live of a key given as characters (Redis <c>PTTL</c>).</summary>
@@ -338,8 +341,8 @@ public sealed class LocalCache<TValue> : IDisposable
     public TimeSpan? GetTimeToLive(ReadOnlySpan<char> key)
     {
         ThrowIfDisposed();
-        int hash = string.GetHashCode(key);
-        return TimeToLiveOf(SegmentFor(hash).Find(key, hash));
+        int hash = KeyHash.Fast(key);
+        return TimeToLiveOf(BucketArray<TValue>.Find(TableFor(hash), key, hash));
     }
 
     /// <summary>
@@ -409,9 +412,9 @@ public sealed class LocalCache<TValue> : IDisposable
 
         while (true)
         {
-            Node<TValue>?[] buckets = _segments[stripe].Buckets;
-            ulong mask = (ulong)buckets.Length - 1;
-            for (Node<TValue>? node = Volatile.Read(ref buckets[(int)(bucketCursor & mask)]); node is not null; node = Volatile.Read(ref node.Next))
+            Bucket<TValue>[] buckets = _segments[stripe].Buckets;
+            ulong mask = (ulong)BucketArray<TValue>.Capacity(buckets) - 1;
+            for (Node<TValue>? node = Volatile.Read(ref buckets[(int)(bucketCursor & mask)].Head); node is not null; node = Volatile.Read(ref node.Next))
             {
                 if (!node.IsExpired(now))
                 {
@@ -541,7 +544,7 @@ public sealed class LocalCache<TValue> : IDisposable
                 lock (segment.Lock)
                 {
                     due = segment.Wheel.Advance(_clock.NowMilliseconds());
-                    for (Node<TValue>? node = due; node is not null; node = node.WheelNext)
+                    for (Node<TValue>? node = due; node is not null; node = node.Links.WheelNext)
                     {
                         Unlink(segment, node);
                         segment.Expirations++;
@@ -551,7 +554,7 @@ public sealed class LocalCache<TValue> : IDisposable
 
                 if (_onRemoved is not null)
                 {
-                    for (Node<TValue>? node = due; node is not null; node = node.WheelNext)
+                    for (Node<TValue>? node = due; node is not null; node = node.Links.WheelNext)
                     {
                         Notify(node.Key, node.Value, RemovalReason.Expired);
                     }
@@ -588,21 +591,24 @@ public sealed class LocalCache<TValue> : IDisposable
                 Segment<TValue> segment = _segments[s];
                 var inTable = new HashSet<Node<TValue>>(ReferenceEqualityComparer.Instance);
                 var keys = new HashSet<string>(StringComparer.Ordinal);
-                Node<TValue>?[] buckets = segment.Buckets;
+                Bucket<TValue>[] buckets = segment.Buckets;
+                int capacity = BucketArray<TValue>.Capacity(buckets);
                 long weight = 0;
                 int scheduled = 0;
-                for (int b = 0; b < buckets.Length; b++)
+                Check(buckets.Length == capacity || buckets[capacity].Head is null, $"stripe {s}: the unused slot of a randomized table holds a node");
+                for (int b = 0; b < capacity; b++)
                 {
-                    for (Node<TValue>? node = buckets[b]; node is not null; node = node.Next)
+                    for (Node<TValue>? node = buckets[b].Head; node is not null; node = node.Next)
                     {
                         Check(!node.IsUnlinked, $"stripe {s}: unlinked node '{node.Key}' is still chained");
-                        Check(SegmentFor(node.Hash) == segment, $"stripe {s}: '{node.Key}' belongs to another stripe");
-                        Check((node.Hash & (buckets.Length - 1)) == b, $"stripe {s}: '{node.Key}' is in bucket {b}, not its own");
-                        Check(node.Hash == node.Key.GetHashCode(), $"stripe {s}: '{node.Key}' has a stale hash");
+                        int fastHash = KeyHash.Fast(node.Key);
+                        Check(SegmentFor(fastHash) == segment, $"stripe {s}: '{node.Key}' belongs to another stripe");
+                        Check(node.Hash == BucketArray<TValue>.HashOf(buckets, node.Key, fastHash), $"stripe {s}: '{node.Key}' has a hash from another table");
+                        Check((node.Hash & (capacity - 1)) == b, $"stripe {s}: '{node.Key}' is in bucket {b}, not its own");
                         Check(keys.Add(node.Key), $"stripe {s}: key '{node.Key}' is chained twice");
                         Check(inTable.Add(node), $"stripe {s}: a chain loops at '{node.Key}'");
-                        Check(node.HasDeadline == (node.WheelSlot != Node<TValue>.Unscheduled), $"stripe {s}: '{node.Key}' has a deadline but no wheel slot, or the reverse");
-                        weight += node.Weight;
+                        Check(node.HasDeadline == (node.Links.WheelSlot != Node<TValue>.Unscheduled), $"stripe {s}: '{node.Key}' has a deadline but no wheel slot, or the reverse");
+                        weight += node.Links.Weight;
                         scheduled += node.HasDeadline ? 1 : 0;
                     }
                 }
@@ -614,7 +620,7 @@ public sealed class LocalCache<TValue> : IDisposable
                 int wheeled = segment.Wheel.CountLinked((node, slot) =>
                 {
                     Check(inTable.Contains(node), $"stripe {s}: wheel holds '{node.Key}', which is not in the table");
-                    Check(node.WheelSlot == slot && node.HasDeadline, $"stripe {s}: '{node.Key}' is in wheel slot {slot} but records {node.WheelSlot}");
+                    Check(node.Links.WheelSlot == slot && node.HasDeadline, $"stripe {s}: '{node.Key}' is in wheel slot {slot} but records {node.Links.WheelSlot}");
                 });
                 Check(wheeled == scheduled && segment.Wheel.Count == scheduled, $"stripe {s}: wheel holds {wheeled} nodes (says {segment.Wheel.Count}) for {scheduled} entries with deadlines");
                 totalCount += segment.Count;
@@ -642,6 +648,18 @@ public sealed class LocalCache<TValue> : IDisposable
             }
         }
     }
+
+    /// <summary>Sets the chain length past which a stripe switches to randomized hashing; tests lower it.</summary>
+    internal void SetCollisionThreshold(int threshold)
+    {
+        foreach (Segment<TValue> segment in _segments)
+        {
+            segment.CollisionThreshold = threshold;
+        }
+    }
+
+    /// <summary>Counts the stripes that have switched to randomized hashing.</summary>
+    internal int RandomizedStripes() => _segments.Count(segment => BucketArray<TValue>.IsRandomized(segment.Buckets));
 
     /// <summary>Raises the removal callback, reporting rather than propagating what it throws.</summary>
     internal void Notify(string key, TValue value, RemovalReason reason)
@@ -735,7 +753,11 @@ public sealed class LocalCache<TValue> : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Segment<TValue> SegmentFor(int hash) => _segments[(int)((ulong)(uint)hash >> _segmentShift)];
+    private Segment<TValue> SegmentFor(int hash) => _segments[SegmentIndex(hash)];
+
+    /// <summary>The bucket array of the stripe for <paramref name="hash"/>, with acquire semantics.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Bucket<TValue>[] TableFor(int hash) => Volatile.Read(ref _tables[SegmentIndex(hash)]);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool CountRead(Node<TValue>? node, [MaybeNullWhen(false)] out TValue value)
@@ -854,7 +876,7 @@ public sealed class LocalCache<TValue> : IDisposable
     {
         segment.Remove(node);
         Interlocked.Decrement(ref _count);
-        AddWeight(-node.Weight);
+        AddWeight(-node.Links.Weight);
     }
 
     private void Enqueue(ref PendingRemovals<TValue> pending, Node<TValue> node, RemovalReason reason)
@@ -869,7 +891,7 @@ public sealed class LocalCache<TValue> : IDisposable
     {
         long weight = Weigh(key, value);
         long deadline = timeToLive == NoTimeToLive ? Node<TValue>.NoDeadline : DeadlineAfter(_clock.NowMilliseconds(), timeToLive);
-        int hash = key.GetHashCode();
+        int hash = KeyHash.Fast(key);
         Segment<TValue> segment = SegmentFor(hash);
         var pending = default(PendingRemovals<TValue>);
         Node<TValue>? inserted = null;
@@ -904,8 +926,7 @@ public sealed class LocalCache<TValue> : IDisposable
             }
             else
             {
-                inserted = new Node<TValue>(key, hash, value, deadline, weight, ++segment.Stamp);
-                segment.Insert(inserted);
+                inserted = segment.Insert(new Node<TValue>(key, BucketArray<TValue>.HashOf(segment.Buckets, key, hash), value, deadline, weight, ++segment.Stamp));
                 Interlocked.Increment(ref _count);
                 AddWeight(weight);
             }
@@ -931,10 +952,10 @@ public sealed class LocalCache<TValue> : IDisposable
         if (s_writesInPlace)
         {
             node.Value = value;
-            node.Stamp = stamp;
-            segment.Weight += weight - node.Weight;
-            AddWeight(weight - node.Weight);
-            node.Weight = weight;
+            node.Links.Stamp = stamp;
+            segment.Weight += weight - node.Links.Weight;
+            AddWeight(weight - node.Links.Weight);
+            node.Links.Weight = weight;
             long previous = node.Deadline;
             node.SetDeadline(deadline); // release: publishes the value written above with it
             if (previous != deadline)
@@ -944,7 +965,7 @@ public sealed class LocalCache<TValue> : IDisposable
         }
         else
         {
-            AddWeight(weight - node.Weight);
+            AddWeight(weight - node.Links.Weight);
             segment.Replace(node, new Node<TValue>(node.Key, node.Hash, value, deadline, weight, stamp));
         }
     }
@@ -953,7 +974,7 @@ public sealed class LocalCache<TValue> : IDisposable
     {
         ValidateKey(key);
         ArgumentNullException.ThrowIfNull(update);
-        int hash = key.GetHashCode();
+        int hash = KeyHash.Fast(key);
         Segment<TValue> segment = SegmentFor(hash);
         while (true)
         {
@@ -970,7 +991,7 @@ public sealed class LocalCache<TValue> : IDisposable
                 }
 
                 current = node.Value;
-                stamp = node.Stamp;
+                stamp = node.Links.Stamp;
             }
 
             pending.Raise(this);
@@ -990,7 +1011,7 @@ public sealed class LocalCache<TValue> : IDisposable
                     return false;
                 }
 
-                if (node.Stamp == stamp)
+                if (node.Links.Stamp == stamp)
                 {
                     long deadline = keepTimeToLive ? node.Deadline
                         : timeToLive == NoTimeToLive ? Node<TValue>.NoDeadline
@@ -1025,7 +1046,7 @@ public sealed class LocalCache<TValue> : IDisposable
     /// </summary>
     private bool ChangeDeadline(string key, long deadline, bool reportUnchanged)
     {
-        int hash = key.GetHashCode();
+        int hash = KeyHash.Fast(key);
         Segment<TValue> segment = SegmentFor(hash);
         var pending = default(PendingRemovals<TValue>);
         bool changed = false;
@@ -1083,7 +1104,8 @@ public sealed class LocalCache<TValue> : IDisposable
         }
     }
 
-    private int SegmentIndex(int hash) => (int)((ulong)(uint)hash >> _segmentShift);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int SegmentIndex(int hash) => (int)((ulong)(uint)hash >> _segmentShift); // a 64-bit shift: 32 yields 0
 
     /// <summary>
     /// The background expiry timer. It holds the cache weakly, so a cache that is dropped without being disposed can

@@ -31,22 +31,19 @@ internal sealed class Node<TValue>
     /// <summary>The wheel slot of a node that is not scheduled.</summary>
     internal const int Unscheduled = -1;
 
+    // What a reader touches. The runtime lays out a class's references first, then its primitives, then embedded
+    // structs; keeping the cold fields in one struct (Links) puts all of these within the node's first 48 bytes, so a
+    // hit usually reads one cache line of the node rather than two (the node was 112 bytes with these spread out).
     internal readonly string Key;
-    internal readonly int Hash;
     internal TValue Value;
-    internal long DeadlineField;
     internal Node<TValue>? Next; // published with Volatile.Write, walked with Volatile.Read
+    internal long DeadlineField;
+    internal readonly int Hash;
     internal byte Visited;
+    internal bool IsUnlinked; // set once the node has left the table (under the segment lock)
 
-    // Under the segment lock only.
-    internal long Weight;
-    internal long Stamp;      // segment-wide write stamp: changes on every write, for optimistic updates
-    internal bool IsUnlinked; // set once the node has left the table
-    internal Node<TValue>? Newer;
-    internal Node<TValue>? Older;
-    internal Node<TValue>? WheelPrevious;
-    internal Node<TValue>? WheelNext;
-    internal int WheelSlot = Unscheduled;
+    // Under the segment lock only: eviction order, wheel slot, weight and write stamp.
+    internal NodeLinks<TValue> Links;
 
     internal Node(string key, int hash, TValue value, long deadline, long weight, long stamp)
     {
@@ -54,8 +51,9 @@ internal sealed class Node<TValue>
         Hash = hash;
         Value = value;
         DeadlineField = deadline;
-        Weight = weight;
-        Stamp = stamp;
+        Links.Weight = weight;
+        Links.Stamp = stamp;
+        Links.WheelSlot = Unscheduled;
     }
 
     /// <summary>Gets the deadline in clock milliseconds, with acquire semantics (see the remarks on the type).</summary>

@@ -5,11 +5,13 @@ namespace Strata;
 
 /// <summary>
 /// One stripe of a <see cref="LocalCache{TValue}"/>: a chained hash table with its own lock, eviction list and timer
-/// wheel. Keys are spread over segments by the high bits of their hash and over buckets by the low bits.
+/// wheel. Keys are spread over segments by the high bits of their fast hash and over buckets by the low bits of the
+/// table's hash (the fast one, or the randomized one after a flood of collisions, see <see cref="KeyHash"/>).
 /// </summary>
 /// <remarks>
 /// <para>
-/// Writers take <see cref="Lock"/>; readers take nothing. A reader loads <see cref="Buckets"/> (volatile), then walks
+/// Writers take <see cref="Lock"/>; readers take nothing. A reader loads the stripe's bucket array from the cache's
+/// array of them (one slot per stripe, written with release semantics: see <see cref="BucketArray{TValue}"/>), then walks
 /// a chain with acquire loads of the <c>Next</c> links. Inserts publish a fully built node at the head of its chain; removals
 /// unlink a node but leave its <c>Next</c> intact, so a reader standing on it still reaches the rest of the chain.
 /// </para>
@@ -20,16 +22,28 @@ namespace Strata;
 /// bucket count is a power of two so <see cref="LocalCache{TValue}.Scan"/> can use Redis's reverse-binary cursor,
 /// which stays valid when a table grows between two calls.
 /// </para>
+/// <para>
+/// When an insert finds its chain longer than <see cref="CollisionThreshold"/> while the table uses the fast hash,
+/// the segment rebuilds its table with the randomized hash, once and for good: keys built to collide under a known
+/// function cannot keep a chain long. The segment itself is still chosen by the fast hash, so such keys can crowd
+/// one stripe's lock but not its chains. (A scan running across that one-time rebuild may miss keys.)
+/// </para>
 /// </remarks>
 internal sealed class Segment<TValue>
 {
     internal const int InitialBuckets = 16;
+    internal const int DefaultCollisionThreshold = 100; // the runtime's Dictionary uses the same
     private const int MaxBuckets = 1 << 30;
 
     internal readonly Lock Lock = new();
 
-    /// <summary>The bucket array, replaced whole on growth and on clear (volatile: readers load it once per lookup).</summary>
-    internal volatile Node<TValue>?[] Buckets = new Node<TValue>?[InitialBuckets];
+    // The cache's bucket arrays, one per stripe; this stripe's is at _index. Kept there rather than here so a reader
+    // reaches the chains in one load fewer (no hop through the segment object).
+    private readonly Bucket<TValue>[][] _tables;
+    private readonly int _index;
+
+    /// <summary>The chain length past which the segment switches to randomized hashing (tests lower it).</summary>
+    internal int CollisionThreshold = DefaultCollisionThreshold;
 
     internal readonly SieveList<TValue> Eviction = new();
     internal readonly TimerWheel<TValue> Wheel;
@@ -43,43 +57,31 @@ internal sealed class Segment<TValue>
     internal long Evictions;
     internal long Expirations;
 
-    internal Segment(long now) => Wheel = new TimerWheel<TValue>(now);
-
-    /// <summary>Finds the node for a key, live or expired. Safe without the lock.</summary>
-    internal Node<TValue>? Find(string key, int hash)
+    internal Segment(Bucket<TValue>[][] tables, int index, long now)
     {
-        Node<TValue>?[] buckets = Buckets;
-        for (Node<TValue>? node = Volatile.Read(ref buckets[hash & (buckets.Length - 1)]); node is not null; node = Volatile.Read(ref node.Next))
-        {
-            if (node.Hash == hash && (ReferenceEquals(node.Key, key) || string.Equals(node.Key, key, StringComparison.Ordinal)))
-            {
-                return node;
-            }
-        }
-
-        return null;
+        _tables = tables;
+        _index = index;
+        Buckets = BucketArray<TValue>.Create(InitialBuckets, randomized: false);
+        Wheel = new TimerWheel<TValue>(now);
     }
 
-    /// <summary>Finds the node for a key given as characters. Safe without the lock.</summary>
-    internal Node<TValue>? Find(ReadOnlySpan<char> key, int hash)
+    /// <summary>The bucket array, replaced whole on growth, rehash and clear; published with release semantics.</summary>
+    internal Bucket<TValue>[] Buckets
     {
-        Node<TValue>?[] buckets = Buckets;
-        for (Node<TValue>? node = Volatile.Read(ref buckets[hash & (buckets.Length - 1)]); node is not null; node = Volatile.Read(ref node.Next))
-        {
-            if (node.Hash == hash && key.SequenceEqual(node.Key))
-            {
-                return node;
-            }
-        }
-
-        return null;
+        get => Volatile.Read(ref _tables[_index]);
+        private set => Volatile.Write(ref _tables[_index], value);
     }
+
+    /// <summary>Finds the node for a key, live or expired, given its fast hash.</summary>
+    internal Node<TValue>? Find(string key, int fastHash) => BucketArray<TValue>.Find(Buckets, key, fastHash);
 
     /// <summary>Links a new node into the chain, the eviction list and the wheel. Under the lock.</summary>
-    internal void Insert(Node<TValue> node)
+    /// <remarks><paramref name="node"/>'s hash must be the table's (<see cref="BucketArray{TValue}.HashOf"/>).</remarks>
+    /// <returns>The node as it now stands in the table: a copy of <paramref name="node"/> if the insert rebuilt it.</returns>
+    internal Node<TValue> Insert(Node<TValue> node)
     {
-        Node<TValue>?[] buckets = Buckets;
-        ref Node<TValue>? head = ref buckets[node.Hash & (buckets.Length - 1)];
+        Bucket<TValue>[] buckets = Buckets;
+        ref Node<TValue>? head = ref BucketArray<TValue>.Slot(buckets, node.Hash);
         node.Next = head; // plain: the node is not visible yet
         Volatile.Write(ref head, node); // publish only once the node is complete
         Eviction.AddNewest(node);
@@ -89,18 +91,25 @@ internal sealed class Segment<TValue>
         }
 
         Count++;
-        Weight += node.Weight;
-        if (Count > buckets.Length && buckets.Length < MaxBuckets)
+        Weight += node.Links.Weight;
+        int capacity = BucketArray<TValue>.Capacity(buckets);
+        bool randomized = BucketArray<TValue>.IsRandomized(buckets);
+        if (!randomized && ChainLength(node) > CollisionThreshold)
         {
-            Grow();
+            Rebuild(capacity, randomized: true, ref node);
         }
+        else if (Count > capacity && capacity < MaxBuckets)
+        {
+            Rebuild(capacity * 2, randomized, ref node);
+        }
+
+        return node;
     }
 
     /// <summary>Unlinks a node from all three structures. Under the lock.</summary>
     internal void Remove(Node<TValue> node)
     {
-        Node<TValue>?[] buckets = Buckets;
-        ref Node<TValue>? link = ref buckets[node.Hash & (buckets.Length - 1)];
+        ref Node<TValue>? link = ref BucketArray<TValue>.Slot(Buckets, node.Hash);
         while (!ReferenceEquals(link, node))
         {
             link = ref link!.Next;
@@ -111,14 +120,13 @@ internal sealed class Segment<TValue>
         Wheel.Unschedule(node);
         node.IsUnlinked = true;
         Count--;
-        Weight -= node.Weight;
+        Weight -= node.Links.Weight;
     }
 
     /// <summary>Publishes <paramref name="replacement"/> (same key) in place of <paramref name="node"/>. Under the lock.</summary>
     internal void Replace(Node<TValue> node, Node<TValue> replacement)
     {
-        Node<TValue>?[] buckets = Buckets;
-        ref Node<TValue>? link = ref buckets[node.Hash & (buckets.Length - 1)];
+        ref Node<TValue>? link = ref BucketArray<TValue>.Slot(Buckets, node.Hash);
         while (!ReferenceEquals(link, node))
         {
             link = ref link!.Next;
@@ -135,7 +143,7 @@ internal sealed class Segment<TValue>
         }
 
         node.IsUnlinked = true;
-        Weight += replacement.Weight - node.Weight;
+        Weight += replacement.Links.Weight - node.Links.Weight;
     }
 
     /// <summary>Drops every node at once. Under the lock. Returns the dropped nodes as a list for notifications.</summary>
@@ -143,15 +151,15 @@ internal sealed class Segment<TValue>
     {
         // Chain the old nodes through Newer so the caller can notify after releasing the lock.
         Node<TValue>? head = Eviction.Newest;
-        for (Node<TValue>? node = head; node is not null; node = node.Older)
+        for (Node<TValue>? node = head; node is not null; node = node.Links.Older)
         {
             node.IsUnlinked = true;
-            node.WheelSlot = Node<TValue>.Unscheduled;
-            node.WheelNext = null;
-            node.WheelPrevious = null;
+            node.Links.WheelSlot = Node<TValue>.Unscheduled;
+            node.Links.WheelNext = null;
+            node.Links.WheelPrevious = null;
         }
 
-        Buckets = new Node<TValue>?[InitialBuckets];
+        Buckets = BucketArray<TValue>.Create(InitialBuckets, BucketArray<TValue>.IsRandomized(Buckets));
         Eviction.Clear();
         Wheel.Clear();
         Removals += Count;
@@ -160,33 +168,53 @@ internal sealed class Segment<TValue>
         return head;
     }
 
-    private void Grow()
+    private static int ChainLength(Node<TValue> head)
     {
-        Node<TValue>?[] old = Buckets;
-        var grown = new Node<TValue>?[old.Length * 2];
-        int mask = grown.Length - 1;
-        for (int i = 0; i < old.Length; i++)
+        int length = 0;
+        for (Node<TValue>? node = head; node is not null; node = node.Next)
         {
-            for (Node<TValue>? node = old[i]; node is not null; node = node.Next)
+            length++;
+        }
+
+        return length;
+    }
+
+    /// <summary>
+    /// Rebuilds the table from copies of the nodes, with a new size or a new hash. Under the lock.
+    /// <paramref name="tracked"/> is updated to its copy.
+    /// </summary>
+    private void Rebuild(int bucketCount, bool randomized, ref Node<TValue> tracked)
+    {
+        Bucket<TValue>[] old = Buckets;
+        bool rehash = randomized != BucketArray<TValue>.IsRandomized(old);
+        Bucket<TValue>[] buckets = BucketArray<TValue>.Create(bucketCount, randomized);
+        foreach (Bucket<TValue> bucket in old)
+        {
+            for (Node<TValue>? node = bucket.Head; node is not null; node = node.Next)
             {
-                var copy = new Node<TValue>(node.Key, node.Hash, node.Value, node.Deadline, node.Weight, node.Stamp)
+                int hash = rehash ? KeyHash.Randomized(node.Key) : node.Hash;
+                var copy = new Node<TValue>(node.Key, hash, node.Value, node.Deadline, node.Links.Weight, node.Links.Stamp)
                 {
                     Visited = node.Visited,
                 };
-                ref Node<TValue>? head = ref grown[node.Hash & mask];
+                ref Node<TValue>? head = ref BucketArray<TValue>.Slot(buckets, hash);
                 copy.Next = head;
                 head = copy;
                 Eviction.Replace(node, copy);
-                if (node.WheelSlot != Node<TValue>.Unscheduled)
+                if (node.Links.WheelSlot != Node<TValue>.Unscheduled)
                 {
                     Wheel.Unschedule(node);
                     Wheel.Schedule(copy);
                 }
 
                 node.IsUnlinked = true;
+                if (ReferenceEquals(node, tracked))
+                {
+                    tracked = copy;
+                }
             }
         }
 
-        Buckets = grown; // volatile write: every copy is complete before the array is visible
+        Buckets = buckets; // release: every copy is complete before the array is visible
     }
 }

@@ -60,7 +60,7 @@ public class TimerWheelTests
 
     private static void Check(TimerWheel<int> wheel, Dictionary<Node<int>, long> pending, long now)
     {
-        for (Node<int>? node = wheel.Advance(now); node is not null; node = node.WheelNext)
+        for (Node<int>? node = wheel.Advance(now); node is not null; node = node.Links.WheelNext)
         {
             Assert.True(pending.Remove(node, out long deadline), $"{node.Key} was returned twice");
             Assert.True(deadline <= now, $"{node.Key} was returned at {now}, before its deadline {deadline}");
