@@ -57,10 +57,11 @@ internal static class Program
         var hit = MeasureInterleaved(settings, candidates.Select(c => c.Hit).ToArray());
         var miss = MeasureInterleaved(settings, candidates.Select(c => c.Miss).ToArray());
         var overwrite = MeasureInterleaved(settings, candidates.Select(c => c.Overwrite).ToArray());
+        var mix = settings.MixThreads.ToDictionary(t => t, t => MixInterleaved(candidates, t, settings.MixSeconds));
         var results = new List<Row>();
         for (int i = 0; i < candidates.Length; i++)
         {
-            var mops = settings.MixThreads.ToDictionary(t => t, t => candidates[i].Mix(t, settings.MixSeconds));
+            var mops = settings.MixThreads.ToDictionary(t => t, t => mix[t][i]);
             results.Add(new Row(candidates[i].Name, hit[i].Ns, hit[i].Bytes, miss[i].Ns, miss[i].Bytes, overwrite[i].Ns, overwrite[i].Bytes, mops));
         }
 
@@ -170,23 +171,42 @@ internal static class Program
         return iterations;
     }
 
-    /// <summary>Runs the 90 % read / 10 % write Zipf(0.99) mix on <paramref name="threads"/> threads; returns Mops/s.</summary>
-    private static double Mix<TCache>(TCache cache, string[] keys, int threads, double seconds)
-        where TCache : struct, ICacheUnderTest
+    /// <summary>
+    /// Runs the 90 % read / 10 % write Zipf(0.99) mix on <paramref name="threads"/> threads for every cache, in slices
+    /// that alternate between the caches (so noise on the machine lands on all of them alike), after one warm-up slice
+    /// each; returns each cache's Mops/s.
+    /// </summary>
+    private static double[] MixInterleaved(Candidate[] candidates, int threads, double seconds)
     {
         const int TraceLength = 1 << 20;
-        var zipf = new Zipf(keys.Length, 0.99);
+        const int Slices = 8;
+        var zipf = new Zipf(MixKeySpace, 0.99);
         int[][] traces = Enumerable.Range(0, threads).Select(t => zipf.Trace(TraceLength, 1000 + t)).ToArray();
-        string[] values = ["value-a", "value-b"];
+        foreach (Candidate candidate in candidates)
+        {
+            candidate.Mix(traces, seconds / Slices); // warm-up: reach tier 1
+        }
 
-        // Warm-up pass so every cache is measured at tier 1.
-        RunMix(cache, keys, values, traces, threads, seconds / 4);
-        return RunMix(cache, keys, values, traces, threads, seconds);
+        var ops = new double[candidates.Length];
+        var elapsed = new double[candidates.Length];
+        for (int slice = 0; slice < Slices; slice++)
+        {
+            for (int c = 0; c < candidates.Length; c++)
+            {
+                var (count, time) = candidates[c].Mix(traces, seconds / Slices);
+                ops[c] += count;
+                elapsed[c] += time;
+            }
+        }
+
+        return Enumerable.Range(0, candidates.Length).Select(c => ops[c] / elapsed[c] / 1e6).ToArray();
     }
 
-    private static double RunMix<TCache>(TCache cache, string[] keys, string[] values, int[][] traces, int threads, double seconds)
+    /// <summary>Runs the mix for about <paramref name="seconds"/>; returns the operations done and the seconds taken.</summary>
+    private static (long Ops, double Seconds) RunMix<TCache>(TCache cache, string[] keys, string[] values, int[][] traces, double seconds)
         where TCache : struct, ICacheUnderTest
     {
+        int threads = traces.Length;
         var counts = new long[threads * 16];
         int stop = 0;
         using var start = new Barrier(threads + 1);
@@ -237,7 +257,7 @@ internal static class Program
         }
 
         watch.Stop();
-        return counts.Sum() / watch.Elapsed.TotalSeconds / 1e6;
+        return (counts.Sum(), watch.Elapsed.TotalSeconds);
     }
 
     private static (double Strata, double Lru) HitRatio(int length)
@@ -297,7 +317,7 @@ internal static class Program
     }
 
     /// <summary>One cache's measured loops, specialised for its adapter type.</summary>
-    private sealed record Candidate(string Name, Func<int, long> Hit, Func<int, long> Miss, Func<int, long> Overwrite, Func<int, double, double> Mix)
+    private sealed record Candidate(string Name, Func<int, long> Hit, Func<int, long> Miss, Func<int, long> Overwrite, Func<int[][], double, (long Ops, double Seconds)> Mix)
     {
         public static Candidate Create<TCache>(TCache cache)
             where TCache : struct, ICacheUnderTest
@@ -316,7 +336,7 @@ internal static class Program
                 n => ReadLoop(cache, present, n),
                 n => ReadLoop(cache, absent, n),
                 n => WriteLoop(cache, present, values, n),
-                (threads, seconds) => Program.Mix(cache, mixKeys, threads, seconds));
+                (traces, seconds) => RunMix(cache, mixKeys, values, traces, seconds));
         }
     }
 
