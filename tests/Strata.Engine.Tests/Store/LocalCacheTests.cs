@@ -97,6 +97,44 @@ public class LocalCacheTests
     }
 
     [Fact]
+    public async Task GetOrAdd_RacingThreads_AllReturnTheOneValueStored()
+    {
+        using var cache = new LocalCache<object>(new LocalCacheOptions<object> { ConcurrencyLevel = 1 });
+        using var start = new Barrier(4);
+        Task<object>[] racers = Enumerable.Range(0, 4).Select(_ => Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait();
+            return cache.GetOrAdd("k", _ => new object());
+        }, TaskCreationOptions.LongRunning)).ToArray();
+
+        object[] results = await Task.WhenAll(racers);
+
+        Assert.True(cache.TryGet("k", out object? stored));
+        Assert.All(results, r => Assert.Same(stored, r));
+    }
+
+    [Fact]
+    public void DroppedCacheWithoutDispose_IsCollected_TheSweepTimerHoldsItWeakly()
+    {
+        WeakReference reference = CreateAndDrop();
+        for (int i = 0; i < 10 && reference.IsAlive; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        Assert.False(reference.IsAlive);
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        static WeakReference CreateAndDrop()
+        {
+            var cache = new LocalCache<string>(new LocalCacheOptions<string> { DefaultTimeToLive = TimeSpan.FromMinutes(1) });
+            cache.Set("k", "v");
+            return new WeakReference(cache);
+        }
+    }
+
+    [Fact]
     public void GetOrAdd_FactoryThrows_PropagatesAndStoresNothing()
     {
         using var t = new TestCache();
