@@ -42,11 +42,12 @@ public sealed class LocalCache<TValue> : IDisposable
     private const int ScanBucketsPerKey = 10;
     private static readonly TimeSpan s_sweepInterval = TimeSpan.FromSeconds(1);
 
-    // Whether a value store is a single atomic write, so overwrites may happen in place under readers.
-    private static readonly bool s_writesInPlace = IsWriteAtomic();
-
     private readonly Segment<TValue>[] _segments;
     private readonly Bucket<TValue>[][] _tables; // each stripe's bucket array, owned by the stripe (see Segment)
+
+    // Whether a value store is a single atomic write, so overwrites may happen in place under readers. An instance
+    // copy: a static of a generic class costs a helper call to reach from code shared between reference types.
+    private readonly bool _writesInPlace = IsWriteAtomic();
     private readonly int _segmentShift;
     private readonly Clock _clock;
     private readonly long _defaultTimeToLive;
@@ -381,7 +382,9 @@ public sealed class LocalCache<TValue> : IDisposable
     /// <summary>
     /// Returns one page of a cursor scan over the keys (Redis <c>SCAN cursor MATCH pattern COUNT count</c>). Start
     /// with cursor 0 and pass each returned cursor back until it is 0. A key present for the whole scan is returned
-    /// at least once, even while the cache is written and grows; a key may be returned more than once.
+    /// at least once, even while the cache is written and grows; a key may be returned more than once. (One
+    /// exception: a stripe flooded with colliding keys rehashes once with a randomized hash, and a scan running across
+    /// that rebuild may miss keys of that stripe.)
     /// </summary>
     /// <param name="cursor">0 to start, else a cursor returned by the previous call.</param>
     /// <param name="pattern">A Redis glob (see <see cref="Glob"/>), or <see langword="null"/> for every key.</param>
@@ -949,7 +952,7 @@ public sealed class LocalCache<TValue> : IDisposable
     private void Overwrite(Segment<TValue> segment, Node<TValue> node, TValue value, long weight, long deadline)
     {
         long stamp = ++segment.Stamp;
-        if (s_writesInPlace)
+        if (_writesInPlace)
         {
             node.Value = value;
             node.Links.Stamp = stamp;
