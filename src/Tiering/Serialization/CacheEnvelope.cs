@@ -1,0 +1,221 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace Strata.Tiering;
+
+/// <summary>
+/// The format of a value in the Redis tier: an 11-byte header, then the payload.
+/// </summary>
+/// <remarks>
+/// <code>
+/// offset 0   magic 0xA5 (not a printable character, nor the first byte of JSON or of MemoryPack's usual output)
+/// offset 1   format version, 1
+/// offset 2   flags: bits 0-1 payload kind (0 serialized, 1 raw bytes, 2 UTF-8 string)
+///                   bit 2 compressed (never written by version 1; a reader refuses it)
+///                   bit 3 null (a null string or byte array; the payload is empty)
+///                   bits 4-5 serializer id (1-3) for a serialized payload, else 0
+///                   bits 6-7 reserved, 0
+/// offset 3   logical expiry: unix milliseconds, little-endian int64; 0 when the value never expires. Redis's own
+///            PX expiry may run later than this, which is what keeps a stale copy available to fail-safe reads.
+/// offset 11  payload
+/// </code>
+/// Golden-byte tests pin this layout, so any change to it is deliberate and comes with a new version number.
+/// <see cref="TryRead{T}"/> never throws: every malformed input maps to an <see cref="EnvelopeStatus"/>.
+/// </remarks>
+internal static class CacheEnvelope
+{
+    internal const byte Magic = 0xA5;
+    internal const byte Version = 1;
+    internal const int HeaderSize = 11;
+
+    private const byte KindMask = 0b11;
+    private const byte KindSerialized = 0;
+    private const byte KindBytes = 1;
+    private const byte KindString = 2;
+    private const byte CompressedFlag = 1 << 2;
+    private const byte NullFlag = 1 << 3;
+    private const int SerializerShift = 4;
+    private const byte ReservedMask = 0b1100_0000;
+
+    /// <summary>Writes the envelope of <paramref name="value"/> to <paramref name="destination"/>.</summary>
+    internal static void Write<T>(IBufferWriter<byte> destination, T value, long logicalExpiryUnixMilliseconds, ICacheSerializer serializer)
+    {
+        byte flags;
+        if (typeof(T) == typeof(string))
+        {
+            flags = value is null ? (byte)(KindString | NullFlag) : KindString;
+        }
+        else if (typeof(T) == typeof(byte[]))
+        {
+            flags = value is null ? (byte)(KindBytes | NullFlag) : KindBytes;
+        }
+        else if (typeof(T) == typeof(ReadOnlyMemory<byte>))
+        {
+            flags = KindBytes;
+        }
+        else
+        {
+            if (serializer.Id is < 1 or > 3)
+            {
+                throw new InvalidOperationException($"Serializer {serializer.GetType().Name} has id {serializer.Id}; ids are 1 to 3.");
+            }
+
+            flags = (byte)(KindSerialized | (serializer.Id << SerializerShift));
+        }
+
+        Span<byte> header = destination.GetSpan(HeaderSize);
+        header[0] = Magic;
+        header[1] = Version;
+        header[2] = flags;
+        BinaryPrimitives.WriteInt64LittleEndian(header[3..], logicalExpiryUnixMilliseconds);
+        destination.Advance(HeaderSize);
+
+        if ((flags & NullFlag) != 0)
+        {
+            return;
+        }
+
+        if (typeof(T) == typeof(string))
+        {
+            Encoding.UTF8.GetBytes(((string)(object)value!).AsSpan(), destination);
+        }
+        else if (typeof(T) == typeof(byte[]))
+        {
+            destination.Write((byte[])(object)value!);
+        }
+        else if (typeof(T) == typeof(ReadOnlyMemory<byte>))
+        {
+            destination.Write(Unsafe.As<T, ReadOnlyMemory<byte>>(ref value).Span);
+        }
+        else
+        {
+            serializer.Serialize(value, destination);
+        }
+    }
+
+    /// <summary>Reads an envelope written for <typeparamref name="T"/>. Never throws.</summary>
+    internal static EnvelopeStatus TryRead<T>(ReadOnlySpan<byte> source, ICacheSerializer serializer, out T? value, out long logicalExpiryUnixMilliseconds)
+    {
+        value = default;
+        logicalExpiryUnixMilliseconds = 0;
+        if (source.Length < HeaderSize)
+        {
+            return EnvelopeStatus.Truncated;
+        }
+
+        if (source[0] != Magic)
+        {
+            return EnvelopeStatus.BadMagic;
+        }
+
+        if (source[1] != Version)
+        {
+            return EnvelopeStatus.UnsupportedVersion;
+        }
+
+        byte flags = source[2];
+        int kind = flags & KindMask;
+        int serializerId = (flags >> SerializerShift) & 0b11;
+        bool isNull = (flags & NullFlag) != 0;
+        if ((flags & (ReservedMask | CompressedFlag)) != 0 || kind == KindMask
+            || (kind == KindSerialized) == (serializerId == 0) || (isNull && kind == KindSerialized))
+        {
+            return EnvelopeStatus.UnsupportedFlags;
+        }
+
+        long expiry = BinaryPrimitives.ReadInt64LittleEndian(source[3..]);
+        ReadOnlySpan<byte> payload = source[HeaderSize..];
+        if (isNull && !payload.IsEmpty)
+        {
+            return EnvelopeStatus.UnsupportedFlags;
+        }
+
+        EnvelopeStatus status = kind switch
+        {
+            KindString => ReadString(payload, isNull, out value),
+            KindBytes => ReadBytes(payload, isNull, out value),
+            _ => ReadSerialized(payload, serializer, serializerId, out value),
+        };
+        if (status == EnvelopeStatus.Ok)
+        {
+            logicalExpiryUnixMilliseconds = expiry;
+        }
+
+        return status;
+    }
+
+    private static EnvelopeStatus ReadString<T>(ReadOnlySpan<byte> payload, bool isNull, out T? value)
+    {
+        value = default;
+        if (typeof(T) != typeof(string))
+        {
+            return EnvelopeStatus.WrongType;
+        }
+
+        if (isNull)
+        {
+            return EnvelopeStatus.Ok;
+        }
+
+        try
+        {
+            // Strict decoding: bytes that are not UTF-8 were not written by us, so they are a bad payload.
+            value = (T)(object)s_strictUtf8.GetString(payload);
+            return EnvelopeStatus.Ok;
+        }
+        catch (DecoderFallbackException)
+        {
+            return EnvelopeStatus.BadPayload;
+        }
+    }
+
+    private static EnvelopeStatus ReadBytes<T>(ReadOnlySpan<byte> payload, bool isNull, out T? value)
+    {
+        value = default;
+        if (typeof(T) == typeof(byte[]))
+        {
+            value = isNull ? default : (T)(object)payload.ToArray();
+            return EnvelopeStatus.Ok;
+        }
+
+        if (typeof(T) == typeof(ReadOnlyMemory<byte>) && !isNull)
+        {
+            // A copy: the source is the network layer's buffer, which the caller must not keep.
+            var memory = new ReadOnlyMemory<byte>(payload.ToArray());
+            value = Unsafe.As<ReadOnlyMemory<byte>, T>(ref memory);
+            return EnvelopeStatus.Ok;
+        }
+
+        return EnvelopeStatus.WrongType;
+    }
+
+    private static EnvelopeStatus ReadSerialized<T>(ReadOnlySpan<byte> payload, ICacheSerializer serializer, int serializerId, out T? value)
+    {
+        value = default;
+        if (typeof(T) == typeof(string) || typeof(T) == typeof(byte[]) || typeof(T) == typeof(ReadOnlyMemory<byte>))
+        {
+            return EnvelopeStatus.WrongType; // those types are always stored raw, never through a serializer
+        }
+
+        if (serializerId != serializer.Id)
+        {
+            return EnvelopeStatus.OtherSerializer;
+        }
+
+        try
+        {
+            value = serializer.Deserialize<T>(payload);
+            return EnvelopeStatus.Ok;
+        }
+        catch (Exception)
+        {
+            // Any failure of a serializer on bytes we did not expect is a bad payload: counted, never thrown.
+            return EnvelopeStatus.BadPayload;
+        }
+    }
+
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+}

@@ -1,0 +1,32 @@
+using System;
+using System.Buffers;
+using MemoryPack;
+
+namespace Strata.Tiering;
+
+/// <summary>
+/// The default serializer: MemoryPack, which copies unmanaged types as they lie in memory and needs
+/// <c>[MemoryPackable]</c> on user types (primitives, strings, arrays and the usual collections work as they are).
+/// </summary>
+public sealed class MemoryPackCacheSerializer : ICacheSerializer
+{
+    /// <summary>Gets the shared instance; the serializer has no state.</summary>
+    public static MemoryPackCacheSerializer Instance { get; } = new();
+
+    private MemoryPackCacheSerializer()
+    {
+    }
+
+    /// <inheritdoc/>
+    public byte Id => 1;
+
+    /// <inheritdoc/>
+    public void Serialize<T>(T value, IBufferWriter<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        MemoryPackSerializer.Serialize(destination, value);
+    }
+
+    /// <inheritdoc/>
+    public T? Deserialize<T>(ReadOnlySpan<byte> source) => MemoryPackSerializer.Deserialize<T>(source);
+}
