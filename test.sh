@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Strata's test command: builds the solution once in Release, runs every test project under tests/, and ends with
-# one line "N passed, N failed, N skipped" summed over all projects. Exits non-zero on a build error, on any failed
-# test, on a test host that produced no results, or when no test ran at all.
+# Strata's test command: builds the solution once in Release, starts a private redis-server and a three-primary Redis
+# Cluster on loopback ports, runs every test project under tests/, and ends with one line
+# "N passed, N failed, N skipped" summed over all projects. Exits non-zero on a build error, on any failed test, on a
+# test host that produced no results, or when no test ran at all. Every Redis process it starts is stopped on exit.
 set -uo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -9,6 +10,81 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 results_dir="$PWD/.test-results"
 rm -rf "$results_dir"
 mkdir -p "$results_dir"
+
+# --- Redis: installed when missing, private instances on free loopback ports, no persistence -----------------------
+redis_dir=$(mktemp -d)
+redis_pids=()
+stop_redis() {
+  for pid in "${redis_pids[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${redis_pids[@]}"; do wait "$pid" 2>/dev/null; done
+  rm -rf "$redis_dir"
+}
+trap stop_redis EXIT
+
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+  echo "test.sh: installing redis-server"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq && $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+fi
+
+free_port() {
+  # A random loopback port nobody listens on, whose cluster bus port (port + 10000) is free too. Each port is taken
+  # by start_redis before the next is picked, so two picks cannot collide.
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 30000))
+    if ! (: < "/dev/tcp/127.0.0.1/$port") 2>/dev/null && ! (: < "/dev/tcp/127.0.0.1/$((port + 10000))") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+}
+
+start_redis() { # port, extra args...
+  local port=$1; shift
+  mkdir -p "$redis_dir/$port"
+  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$redis_dir/$port" \
+    --daemonize no --loglevel warning "$@" > "$redis_dir/$port.log" 2>&1 &
+  redis_pids+=($!)
+  for _ in $(seq 1 100); do
+    redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "test.sh: redis-server on port $port did not start:"; cat "$redis_dir/$port.log"
+  return 1
+}
+
+redis_ok=1
+single_port=$(free_port)
+start_redis "$single_port" || redis_ok=0
+cluster_nodes=()
+for _ in 1 2 3; do
+  port=$(free_port)
+  start_redis "$port" --cluster-enabled yes --cluster-config-file "$redis_dir/nodes-$port.conf" --cluster-node-timeout 5000 || redis_ok=0
+  cluster_nodes+=("127.0.0.1:$port")
+done
+if [ "$redis_ok" -eq 1 ]; then
+  redis-cli --cluster create "${cluster_nodes[@]}" --cluster-replicas 0 --cluster-yes >/dev/null || redis_ok=0
+  # Every node must report the cluster ok, not only the first: a node still converging answers CLUSTERDOWN.
+  for _ in $(seq 1 200); do
+    ok=0
+    for node in "${cluster_nodes[@]}"; do
+      [ "$(redis-cli -h 127.0.0.1 -p "${node#*:}" cluster info 2>/dev/null | tr -d '\r' | grep cluster_state)" = "cluster_state:ok" ] && ok=$((ok + 1))
+    done
+    [ "$ok" -eq "${#cluster_nodes[@]}" ] && break
+    sleep 0.1
+  done
+fi
+if [ "$redis_ok" -ne 1 ]; then
+  echo "test.sh: could not start Redis; no test ran"
+  echo "0 passed, 0 failed, 0 skipped"
+  exit 1
+fi
+export STRATA_TEST_REDIS="127.0.0.1:$single_port"
+export STRATA_TEST_REDIS_CLUSTER
+STRATA_TEST_REDIS_CLUSTER=$(IFS=,; echo "${cluster_nodes[*]}")
+echo "test.sh: redis-server at $STRATA_TEST_REDIS, cluster at $STRATA_TEST_REDIS_CLUSTER"
 
 if ! dotnet build Engine.sln -c Release -nologo -clp:ErrorsOnly; then
   echo "test.sh: the build failed; no test ran"

@@ -1,0 +1,791 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Strata.Tiering;
+
+/// <summary>
+/// A two-tier cache: an in-process <see cref="LocalCache{TValue}"/> in front of Redis, kept coherent across instances
+/// by invalidation messages over Redis pub/sub, and usable when Redis is down.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Reads try L1 first, without a lock or an allocation; a miss reads Redis (<c>GET</c> and <c>PTTL</c> in one round
+/// trip) and fills L1 with Redis's remaining time to live, so L1 never outlives L2. Writes go to L1 first (a local
+/// write is never lost), then to Redis pipelined with the invalidation message that makes every other instance drop
+/// its copy. Values cross the wire in the versioned envelope of <see cref="CacheEnvelope"/>.
+/// </para>
+/// <para>
+/// The fill race: a read that fetched the old value from Redis before an invalidation arrived must not install it in
+/// L1 after the invalidation. Every invalidation and every local write bumps a version (one of 1,024 slots by key hash,
+/// plus an epoch for pattern and full clears) before it touches L1; a fill notes the versions before its Redis read,
+/// installs its value, and removes it again if the versions moved meanwhile. The cost is an occasional extra miss,
+/// never a stale read.
+/// </para>
+/// <para>
+/// Failure: a read never throws a Redis exception (it is served from L1, a stale L1 value within
+/// <see cref="TieredCacheOptions.FailSafeMaxDuration"/>, or is a miss), and a write lands in L1 and returns. A
+/// connection failure or timeout opens a circuit for <see cref="TieredCacheOptions.CircuitBreakDuration"/> during
+/// which Redis is not called. When the connection comes back L1 is cleared, since invalidations may have been missed.
+/// State changes are logged once each.
+/// </para>
+/// </remarks>
+public sealed partial class TieredCache : IDisposable, IAsyncDisposable
+{
+    private const int VersionSlots = 1024;
+
+    private readonly LocalCache<LocalEntry> _local;
+    private readonly IConnectionMultiplexer? _redis;
+    private readonly bool _ownsRedis;
+    private readonly IDatabase? _database;
+    private readonly RedisChannel _channel;
+    private readonly string _keyPrefix;
+    private readonly ICacheSerializer _serializer;
+    private readonly TimeProvider _time;
+    private readonly ILogger? _logger;
+    private readonly TimeSpan? _defaultTimeToLive;
+    private readonly TimeSpan? _failSafe;
+    private readonly long _circuitBreakTicks;
+    private readonly bool _backplane;
+    private readonly Guid _instanceId = Guid.NewGuid();
+
+    // Fill-race versions: a slot per key hash and an epoch for pattern and full invalidations. Bumped with Interlocked
+    // before L1 is touched; read with Volatile before and after a fill (see the remarks on the type).
+    private readonly long[] _versions = new long[VersionSlots];
+    private long _epoch;
+
+    private long _circuitOpenUntil; // TimeProvider timestamp; 0 while closed
+    private ChannelMessageQueue? _subscription;
+    private int _disposed;
+
+    private long _remoteHits;
+    private long _remoteMisses;
+    private long _remoteErrors;
+    private long _decodeErrors;
+    private long _failSafeHits;
+    private long _invalidationsSent;
+    private long _invalidationsReceived;
+
+    /// <summary>Creates a cache; connects to <see cref="TieredCacheOptions.Redis"/> when it is set.</summary>
+    /// <param name="options">The settings.</param>
+    /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
+    public TieredCache(TieredCacheOptions options)
+        : this(options, connection: null, ownsConnection: true)
+    {
+    }
+
+    /// <summary>Creates a cache over a connection the caller owns (and disposes).</summary>
+    /// <param name="options">The settings; <see cref="TieredCacheOptions.Redis"/> is ignored.</param>
+    /// <param name="connection">The Redis connection.</param>
+    public TieredCache(TieredCacheOptions options, IConnectionMultiplexer connection)
+        : this(options, connection ?? throw new ArgumentNullException(nameof(connection)), ownsConnection: false)
+    {
+    }
+
+    private TieredCache(TieredCacheOptions options, IConnectionMultiplexer? connection, bool ownsConnection)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _keyPrefix = options.KeyPrefix;
+        _serializer = options.Serializer;
+        _time = options.TimeProvider;
+        _logger = options.Logger;
+        _defaultTimeToLive = options.DefaultTimeToLive;
+        _failSafe = options.FailSafeMaxDuration;
+        _circuitBreakTicks = (long)(options.CircuitBreakDuration.TotalSeconds * _time.TimestampFrequency);
+        _backplane = options.Backplane;
+        _local = new LocalCache<LocalEntry>(new LocalCacheOptions<LocalEntry>
+        {
+            MaxEntries = options.LocalMaxEntries,
+            TimeProvider = options.TimeProvider,
+        });
+
+        if (connection is null && options.Redis is not null)
+        {
+            ConfigurationOptions configuration = RedisConnectionString.Parse(options.Redis);
+            int timeout = (int)options.OperationTimeout.TotalMilliseconds;
+            configuration.AsyncTimeout = timeout;
+            configuration.SyncTimeout = timeout;
+            configuration.ConnectTimeout = Math.Max(timeout, 5000); // a first connect may take longer than one command
+            // The default backlog: commands issued while a connection is still being made wait for it (bounded by the
+            // operation timeout). Failing them at once instead opened the circuit on start-up races; failing fast
+            // while Redis is really down is the circuit breaker's job.
+            connection = ConnectionMultiplexer.Connect(configuration);
+        }
+
+        if (connection is null)
+        {
+            return;
+        }
+
+        _redis = connection;
+        _ownsRedis = ownsConnection;
+        _database = connection.GetDatabase();
+        _channel = RedisChannel.Literal(_keyPrefix + "__invalidate");
+        connection.ConnectionFailed += OnConnectionFailed;
+        connection.ConnectionRestored += OnConnectionRestored;
+        if (_backplane)
+        {
+            TrySubscribe();
+        }
+    }
+
+    /// <summary>Gets how the cache stands with Redis.</summary>
+    public TieredCacheState State =>
+        _redis is null ? TieredCacheState.LocalOnly
+        : !_redis.IsConnected ? TieredCacheState.Disconnected
+        : IsCircuitOpen() ? TieredCacheState.Degraded
+        : TieredCacheState.Connected;
+
+    /// <summary>A test hook: runs after a Redis read and before its value is put into L1.</summary>
+    internal Func<string, Task>? BeforeLocalFill { get; set; }
+
+    /// <summary>A view of the in-process tier, for tests.</summary>
+    internal LocalCache<LocalEntry> Local => _local;
+
+    /// <summary>Reads a value: L1, then Redis. A miss and a stored default value are told apart by the result.</summary>
+    /// <typeparam name="T">The type the value was stored as.</typeparam>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Stops waiting for Redis.</param>
+    /// <returns>The value, or a miss. Completes synchronously, allocating nothing, on an L1 hit.</returns>
+    public ValueTask<CacheResult<T>> GetAsync<T>(string key, CancellationToken cancellationToken = default)
+    {
+        ValidateKey(key);
+        if (_local.TryGet(key, out LocalEntry? entry))
+        {
+            if (IsFresh(entry))
+            {
+                return new ValueTask<CacheResult<T>>(LocalResult<T>(entry));
+            }
+        }
+        else
+        {
+            entry = null;
+        }
+
+        return ReadRemoteAsync<T>(key, entry, cancellationToken);
+    }
+
+    /// <summary>Writes a value to L1, then to Redis, and tells the other instances to drop their copy.</summary>
+    /// <typeparam name="T">The value's type.</typeparam>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value; <see langword="null"/> is stored as such.</param>
+    /// <param name="timeToLive">Positive, or <see langword="null"/> for <see cref="TieredCacheOptions.DefaultTimeToLive"/>.</param>
+    /// <param name="cancellationToken">Stops waiting for Redis; the L1 write has happened by then.</param>
+    /// <returns>A task that completes once Redis has the value (or was found unavailable).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeToLive"/> is zero or negative.</exception>
+    public ValueTask SetAsync<T>(string key, T value, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
+    {
+        ValidateKey(key);
+        TimeSpan? ttl = timeToLive ?? _defaultTimeToLive;
+        if (ttl is { } t && t <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeToLive), t, "A time to live must be positive, or null for the default.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // Serialize before any state changes, so that a value the serializer refuses throws without leaving L1 and
+        // L2 disagreeing.
+        PooledBufferWriter? envelope = null;
+        if (IsRemoteUsable())
+        {
+            envelope = BufferWriterPool.Rent();
+            try
+            {
+                long logicalExpiry = ttl is { } life ? _time.GetUtcNow().Add(life).ToUnixTimeMilliseconds() : 0;
+                CacheEnvelope.Write(envelope, value, logicalExpiry, _serializer);
+            }
+            catch
+            {
+                BufferWriterPool.Return(envelope);
+                throw;
+            }
+        }
+
+        BumpVersion(key);
+        long freshUntil = ttl is { } fresh ? _time.GetTimestamp() + ToTicks(fresh) : LocalEntry.Forever;
+        TimeSpan? localLife = ttl is { } l ? l + (_failSafe ?? TimeSpan.Zero) : null;
+        SetLocal(key, new LocalEntry(value, freshUntil), localLife);
+        return envelope is null ? default : WriteRemoteAsync(key, envelope, localLife, cancellationToken);
+    }
+
+    /// <summary>Removes a key from both tiers and tells the other instances (Redis <c>DEL</c>).</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Stops waiting for Redis.</param>
+    /// <returns>Whether the key existed (in Redis when it answered, else in L1).</returns>
+    public async ValueTask<bool> RemoveAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ValidateKey(key);
+        BumpVersion(key);
+        bool local = _local.Remove(key);
+        if (!IsRemoteUsable())
+        {
+            return local;
+        }
+
+        try
+        {
+            Task<bool> delete = _database!.KeyDeleteAsync(RemoteKey(key));
+            await Task.WhenAll(delete, PublishAsync(InvalidationKind.Key, key)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            OnRemoteSuccess();
+            return await delete.ConfigureAwait(false); // already complete
+        }
+        catch (Exception ex) when (IsRemoteFailure(ex))
+        {
+            OnRemoteFailure(ex);
+            return local;
+        }
+    }
+
+    /// <summary>Tells whether a fresh value exists for the key (Redis <c>EXISTS</c>).</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Stops waiting for Redis.</param>
+    /// <returns>Whether the key holds a value that has not expired.</returns>
+    public async ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ValidateKey(key);
+        if (_local.TryGet(key, out LocalEntry? entry) && IsFresh(entry))
+        {
+            return true;
+        }
+
+        if (!IsRemoteUsable())
+        {
+            return false;
+        }
+
+        try
+        {
+            long pttl = await RemoteTimeToLiveAsync(key, cancellationToken).ConfigureAwait(false);
+            OnRemoteSuccess();
+            return pttl == -1 || (pttl >= 0 && FreshMilliseconds(pttl) > 0);
+        }
+        catch (Exception ex) when (IsRemoteFailure(ex))
+        {
+            OnRemoteFailure(ex);
+            return false;
+        }
+    }
+
+    /// <summary>Reads and removes a value in one step (Redis <c>GETDEL</c>), telling the other instances.</summary>
+    /// <typeparam name="T">The type the value was stored as.</typeparam>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Stops waiting for Redis.</param>
+    /// <returns>The removed value, or a miss.</returns>
+    public async ValueTask<CacheResult<T>> GetAndRemoveAsync<T>(string key, CancellationToken cancellationToken = default)
+    {
+        ValidateKey(key);
+        BumpVersion(key);
+        CacheResult<T> local = _local.TryRemove(key, out LocalEntry? entry) && IsFresh(entry) ? LocalResult<T>(entry) : CacheResult<T>.Miss;
+        if (!IsRemoteUsable())
+        {
+            return local;
+        }
+
+        try
+        {
+            Task<RedisValue> getDelete = _database!.StringGetDeleteAsync(RemoteKey(key));
+            await Task.WhenAll(getDelete, PublishAsync(InvalidationKind.Key, key)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            OnRemoteSuccess();
+            RedisValue raw = await getDelete.ConfigureAwait(false); // already complete
+            return raw.IsNull ? CacheResult<T>.Miss : Decode<T>(raw, out _);
+        }
+        catch (Exception ex) when (IsRemoteFailure(ex))
+        {
+            OnRemoteFailure(ex);
+            return local;
+        }
+    }
+
+    /// <summary>
+    /// Sets the time to live of an existing key (Redis <c>PEXPIRE</c>): a zero or negative time deletes it, and
+    /// <see cref="Timeout.InfiniteTimeSpan"/> removes its expiry, as <see cref="LocalCache{TValue}.Expire"/> does.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="timeToLive">The new time to live.</param>
+    /// <param name="cancellationToken">Stops waiting for Redis.</param>
+    /// <returns>Whether the key existed.</returns>
+    public async ValueTask<bool> ExpireAsync(string key, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        ValidateKey(key);
+        if (timeToLive != Timeout.InfiniteTimeSpan && timeToLive <= TimeSpan.Zero)
+        {
+            return await RemoveAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+
+        // L1 keeps a value's freshness with the value, so the simplest correct change is to drop it: the next read
+        // refills it with Redis's new time to live.
+        BumpVersion(key);
+        bool local = _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry);
+        if (!IsRemoteUsable())
+        {
+            return local && _local.Expire(key, timeToLive);
+        }
+
+        _local.Remove(key);
+        try
+        {
+            RedisKey remoteKey = RemoteKey(key);
+            Task<bool> expire = timeToLive == Timeout.InfiniteTimeSpan
+                ? _database!.KeyPersistAsync(remoteKey)
+                : _database!.KeyExpireAsync(remoteKey, timeToLive + (_failSafe ?? TimeSpan.Zero));
+            await Task.WhenAll(expire, PublishAsync(InvalidationKind.Key, key)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            OnRemoteSuccess();
+            return await expire.ConfigureAwait(false) || (timeToLive == Timeout.InfiniteTimeSpan && await ExistsAsync(key, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (IsRemoteFailure(ex))
+        {
+            OnRemoteFailure(ex);
+            return local;
+        }
+    }
+
+    /// <summary>
+    /// Gets the remaining time to live of a key, with <see cref="LocalCache{TValue}.GetTimeToLive(string)"/>'s
+    /// semantics: <see langword="null"/> when missing or expired, <see cref="Timeout.InfiniteTimeSpan"/> when it never
+    /// expires, else the remaining time.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Stops waiting for Redis.</param>
+    /// <returns>The remaining time to live.</returns>
+    public async ValueTask<TimeSpan?> GetTimeToLiveAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ValidateKey(key);
+        if (!IsRemoteUsable())
+        {
+            return _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry) ? LocalTimeToLive(entry) : null;
+        }
+
+        try
+        {
+            long pttl = await RemoteTimeToLiveAsync(key, cancellationToken).ConfigureAwait(false);
+            OnRemoteSuccess();
+            return pttl switch
+            {
+                -1 => Timeout.InfiniteTimeSpan,
+                < 0 => null,
+                _ => FreshMilliseconds(pttl) is var fresh and > 0 ? TimeSpan.FromMilliseconds(fresh) : null,
+            };
+        }
+        catch (Exception ex) when (IsRemoteFailure(ex))
+        {
+            OnRemoteFailure(ex);
+            return _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry) ? LocalTimeToLive(entry) : null;
+        }
+    }
+
+    /// <summary>Measures a round trip to Redis.</summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>The round-trip time, or <see langword="null"/> when Redis is not configured or does not answer.</returns>
+    public async ValueTask<TimeSpan?> PingAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (_database is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            TimeSpan latency = await _database.PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            OnRemoteSuccess();
+            return latency;
+        }
+        catch (Exception ex) when (IsRemoteFailure(ex))
+        {
+            OnRemoteFailure(ex);
+            return null;
+        }
+    }
+
+    /// <summary>Returns a snapshot of the cache's counters.</summary>
+    /// <returns>The counters.</returns>
+    public TieredCacheStatistics GetStatistics() => new()
+    {
+        Local = _local.GetStatistics(),
+        RemoteHits = Volatile.Read(ref _remoteHits),
+        RemoteMisses = Volatile.Read(ref _remoteMisses),
+        RemoteErrors = Volatile.Read(ref _remoteErrors),
+        DecodeErrors = Volatile.Read(ref _decodeErrors),
+        FailSafeHits = Volatile.Read(ref _failSafeHits),
+        InvalidationsSent = Volatile.Read(ref _invalidationsSent),
+        InvalidationsReceived = Volatile.Read(ref _invalidationsReceived),
+    };
+
+    /// <summary>Unsubscribes, closes the connection if the cache opened it, and releases L1.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_redis is not null)
+        {
+            _redis.ConnectionFailed -= OnConnectionFailed;
+            _redis.ConnectionRestored -= OnConnectionRestored;
+            try
+            {
+                _subscription?.Unsubscribe();
+            }
+            catch (Exception ex) when (IsRemoteFailure(ex))
+            {
+                // Closing anyway: the subscription dies with the connection.
+            }
+
+            if (_ownsRedis)
+            {
+                _redis.Dispose();
+            }
+        }
+
+        _local.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return default;
+    }
+
+    private static bool IsRemoteFailure(Exception exception) =>
+        exception is RedisException or TimeoutException or ObjectDisposedException;
+
+    private static bool IsAvailabilityFailure(Exception exception) =>
+        exception is RedisConnectionException or RedisTimeoutException or TimeoutException or ObjectDisposedException;
+
+    private void ValidateKey(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+    }
+
+    private RedisKey RemoteKey(string key) => new(_keyPrefix + key);
+
+    private long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
+
+    private bool IsFresh(LocalEntry entry) =>
+        entry.FreshUntil == LocalEntry.Forever || entry.FreshUntil > _time.GetTimestamp();
+
+    private TimeSpan LocalTimeToLive(LocalEntry entry) =>
+        entry.FreshUntil == LocalEntry.Forever ? Timeout.InfiniteTimeSpan : _time.GetElapsedTime(_time.GetTimestamp(), entry.FreshUntil);
+
+    /// <summary>The fresh part of a Redis PTTL: Redis keeps values the fail-safe window longer than they are fresh.</summary>
+    private long FreshMilliseconds(long pttl) => pttl - (long)(_failSafe ?? TimeSpan.Zero).TotalMilliseconds;
+
+    private CacheResult<T> LocalResult<T>(LocalEntry entry)
+    {
+        if (entry.TryGet(out T? value))
+        {
+            return new CacheResult<T>(true, value);
+        }
+
+        Interlocked.Increment(ref _decodeErrors); // stored as another type: a miss, as Redis would give
+        return CacheResult<T>.Miss;
+    }
+
+    private void SetLocal(string key, LocalEntry entry, TimeSpan? life)
+    {
+        if (life is { } l)
+        {
+            _local.Set(key, entry, l);
+        }
+        else
+        {
+            _local.Set(key, entry);
+        }
+    }
+
+    private async ValueTask<CacheResult<T>> ReadRemoteAsync<T>(string key, LocalEntry? stale, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!IsRemoteUsable())
+        {
+            return FailSafe<T>(stale);
+        }
+
+        int slot = VersionSlot(key);
+        long version = Volatile.Read(ref _versions[slot]);
+        long epoch = Volatile.Read(ref _epoch);
+        RedisValue raw;
+        TimeSpan? remaining;
+        try
+        {
+            RedisKey remoteKey = RemoteKey(key);
+            Task<RedisValue> get = _database!.StringGetAsync(remoteKey);
+            Task<TimeSpan?> ttl = _database.KeyTimeToLiveAsync(remoteKey);
+            await Task.WhenAll(get, ttl).WaitAsync(cancellationToken).ConfigureAwait(false);
+            OnRemoteSuccess();
+            raw = await get.ConfigureAwait(false); // both already complete
+            remaining = await ttl.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRemoteFailure(ex))
+        {
+            OnRemoteFailure(ex);
+            return FailSafe<T>(stale);
+        }
+
+        long freshMilliseconds = remaining is { } r ? FreshMilliseconds((long)r.TotalMilliseconds) : long.MaxValue;
+        if (raw.IsNull || freshMilliseconds <= 0)
+        {
+            Interlocked.Increment(ref _remoteMisses);
+            return CacheResult<T>.Miss; // Redis answered: a stale copy is not served while Redis is healthy
+        }
+
+        CacheResult<T> result = Decode<T>(raw, out object? boxed);
+        if (!result.HasValue)
+        {
+            return result;
+        }
+
+        Interlocked.Increment(ref _remoteHits);
+        if (BeforeLocalFill is { } hook)
+        {
+            await hook(key).ConfigureAwait(false);
+        }
+
+        long freshUntil = remaining is null ? LocalEntry.Forever : _time.GetTimestamp() + ToTicks(TimeSpan.FromMilliseconds(freshMilliseconds));
+        SetLocal(key, new LocalEntry(boxed, freshUntil), remaining);
+        if (Volatile.Read(ref _versions[slot]) != version || Volatile.Read(ref _epoch) != epoch)
+        {
+            _local.Remove(key); // an invalidation or a local write landed during the read: do not keep what we read
+        }
+
+        return result;
+    }
+
+    private CacheResult<T> Decode<T>(RedisValue raw, out object? boxed)
+    {
+        ReadOnlyMemory<byte> bytes = raw;
+        EnvelopeStatus status = CacheEnvelope.TryRead(bytes.Span, _serializer, out T? value, out _);
+        if (status != EnvelopeStatus.Ok)
+        {
+            Interlocked.Increment(ref _decodeErrors);
+            LogDecodeError(status);
+            boxed = null;
+            return CacheResult<T>.Miss;
+        }
+
+        boxed = value;
+        return new CacheResult<T>(true, value);
+    }
+
+    private CacheResult<T> FailSafe<T>(LocalEntry? stale)
+    {
+        if (stale is not null && _failSafe is not null)
+        {
+            CacheResult<T> result = LocalResult<T>(stale);
+            if (result.HasValue)
+            {
+                Interlocked.Increment(ref _failSafeHits);
+                return result;
+            }
+        }
+
+        return CacheResult<T>.Miss;
+    }
+
+    private async ValueTask WriteRemoteAsync(string key, PooledBufferWriter envelope, TimeSpan? life, CancellationToken cancellationToken)
+    {
+        bool settled = false; // the buffers go back to the pool only once Redis no longer reads them
+        try
+        {
+            Task set = _database!.StringSetAsync(RemoteKey(key), (RedisValue)envelope.WrittenMemory, life, When.Always);
+            await Task.WhenAll(set, PublishAsync(InvalidationKind.Key, key)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            settled = true;
+            OnRemoteSuccess();
+        }
+        catch (Exception ex) when (IsRemoteFailure(ex))
+        {
+            settled = true;
+            OnRemoteFailure(ex);
+        }
+        finally
+        {
+            if (settled)
+            {
+                BufferWriterPool.Return(envelope);
+            }
+        }
+    }
+
+    private async Task<long> RemoteTimeToLiveAsync(string key, CancellationToken cancellationToken)
+    {
+        // Raw PTTL: StackExchange.Redis's KeyTimeToLive maps both "missing" (-2) and "no expiry" (-1) to null.
+        RedisResult result = await _database!.ExecuteAsync("PTTL", [RemoteKey(key)], CommandFlags.None).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return (long)result;
+    }
+
+    private Task PublishAsync(InvalidationKind kind, string key)
+    {
+        if (!_backplane)
+        {
+            return Task.CompletedTask;
+        }
+
+        var message = new InvalidationMessage(_instanceId, kind, [key]);
+        PooledBufferWriter writer = BufferWriterPool.Rent();
+        message.Encode(writer);
+        Interlocked.Increment(ref _invalidationsSent);
+        return PublishAndReturnAsync(writer);
+    }
+
+    private async Task PublishAndReturnAsync(PooledBufferWriter writer)
+    {
+        try
+        {
+            await _redis!.GetSubscriber().PublishAsync(_channel, writer.WrittenMemory).ConfigureAwait(false);
+        }
+        finally
+        {
+            BufferWriterPool.Return(writer); // the publish has completed or failed: Redis no longer reads the buffer
+        }
+    }
+
+    private void TrySubscribe()
+    {
+        try
+        {
+            ChannelMessageQueue subscription = _redis!.GetSubscriber().Subscribe(_channel);
+            subscription.OnMessage(OnInvalidation);
+            _subscription = subscription;
+        }
+        catch (Exception ex) when (IsRemoteFailure(ex))
+        {
+            OnRemoteFailure(ex); // retried when the connection is restored
+        }
+    }
+
+    private void OnInvalidation(ChannelMessage message)
+    {
+        byte[]? bytes = message.Message;
+        if (bytes is null || !InvalidationMessage.TryDecode(bytes, out InvalidationMessage invalidation))
+        {
+            Interlocked.Increment(ref _decodeErrors);
+            return;
+        }
+
+        if (invalidation.Sender == _instanceId)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _invalidationsReceived);
+        switch (invalidation.Kind)
+        {
+            case InvalidationKind.Key:
+            case InvalidationKind.Keys:
+                foreach (string key in invalidation.Keys)
+                {
+                    BumpVersion(key);
+                    _local.Remove(key);
+                }
+
+                break;
+            case InvalidationKind.Pattern:
+                Interlocked.Increment(ref _epoch);
+                _local.RemoveByPattern(invalidation.Single);
+                break;
+            case InvalidationKind.All:
+                Interlocked.Increment(ref _epoch);
+                _local.Clear();
+                break;
+        }
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (_logger is not null)
+        {
+            LogConnectionFailed(_logger, e.EndPoint?.ToString() ?? "?", e.ConnectionType, e.FailureType, e.Exception);
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        // Invalidations published while we were away are lost: what L1 holds can no longer be trusted.
+        Interlocked.Increment(ref _epoch);
+        _local.Clear();
+        Volatile.Write(ref _circuitOpenUntil, 0);
+        if (_backplane && _subscription is null)
+        {
+            TrySubscribe();
+        }
+
+        if (_logger is not null)
+        {
+            LogConnectionRestored(_logger, e.EndPoint?.ToString() ?? "?", e.ConnectionType);
+        }
+    }
+
+    private bool IsRemoteUsable() => _database is not null && _disposed == 0 && !IsCircuitOpen();
+
+    private bool IsCircuitOpen()
+    {
+        long openUntil = Volatile.Read(ref _circuitOpenUntil);
+        return openUntil != 0 && openUntil > _time.GetTimestamp();
+    }
+
+    private void OnRemoteSuccess()
+    {
+        if (Volatile.Read(ref _circuitOpenUntil) != 0 && Interlocked.Exchange(ref _circuitOpenUntil, 0) != 0 && _logger is not null)
+        {
+            LogCircuitClosed(_logger);
+        }
+    }
+
+    private void OnRemoteFailure(Exception exception)
+    {
+        Interlocked.Increment(ref _remoteErrors);
+        if (!IsAvailabilityFailure(exception))
+        {
+            if (_logger is not null)
+            {
+                LogRemoteError(_logger, exception);
+            }
+
+            return;
+        }
+
+        long now = _time.GetTimestamp();
+        long previous = Interlocked.Exchange(ref _circuitOpenUntil, now + Math.Max(1, _circuitBreakTicks));
+        if ((previous == 0 || previous <= now) && _logger is not null)
+        {
+            LogCircuitOpened(_logger, exception.GetType().Name, exception);
+        }
+    }
+
+    private void BumpVersion(string key) => Interlocked.Increment(ref _versions[VersionSlot(key)]);
+
+    private static int VersionSlot(string key) => key.GetHashCode() & (VersionSlots - 1);
+
+    private void LogDecodeError(EnvelopeStatus status)
+    {
+        if (_logger is not null)
+        {
+            LogUndecodable(_logger, status);
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Redis unavailable ({Reason}): serving from L1 for the next while")]
+    private static partial void LogCircuitOpened(ILogger logger, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Redis answers again: both tiers in use")]
+    private static partial void LogCircuitClosed(ILogger logger);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Redis connection to {EndPoint} ({ConnectionType}) failed: {FailureType}")]
+    private static partial void LogConnectionFailed(ILogger logger, string endPoint, ConnectionType connectionType, ConnectionFailureType failureType, Exception? exception);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Redis connection to {EndPoint} ({ConnectionType}) restored: L1 cleared, invalidations may have been missed")]
+    private static partial void LogConnectionRestored(ILogger logger, string endPoint, ConnectionType connectionType);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Redis returned an error; the call was served without it")]
+    private static partial void LogRemoteError(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "A value in Redis could not be read ({Status}): treated as a miss")]
+    private static partial void LogUndecodable(ILogger logger, EnvelopeStatus status);
+}

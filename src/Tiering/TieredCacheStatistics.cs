@@ -1,0 +1,29 @@
+namespace Strata.Tiering;
+
+/// <summary>A snapshot of a <see cref="TieredCache"/>'s counters.</summary>
+public readonly record struct TieredCacheStatistics
+{
+    /// <summary>Gets the in-process tier's counters.</summary>
+    public CacheStatistics Local { get; init; }
+
+    /// <summary>Gets the reads that L1 missed and Redis answered with a value.</summary>
+    public long RemoteHits { get; init; }
+
+    /// <summary>Gets the reads that neither tier could answer.</summary>
+    public long RemoteMisses { get; init; }
+
+    /// <summary>Gets the Redis commands that failed, timed out or were skipped while the circuit was open.</summary>
+    public long RemoteErrors { get; init; }
+
+    /// <summary>Gets the values that could not be decoded (or were stored as another type) and were treated as misses.</summary>
+    public long DecodeErrors { get; init; }
+
+    /// <summary>Gets the reads answered with a value past its time to live because Redis could not be reached.</summary>
+    public long FailSafeHits { get; init; }
+
+    /// <summary>Gets the invalidation messages this instance published.</summary>
+    public long InvalidationsSent { get; init; }
+
+    /// <summary>Gets the invalidation messages from other instances this instance applied.</summary>
+    public long InvalidationsReceived { get; init; }
+}
