@@ -620,14 +620,16 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         return (long)result;
     }
 
-    private Task PublishAsync(InvalidationKind kind, string key)
+    private Task PublishAsync(InvalidationKind kind, string keyOrPattern) => PublishAsync(kind, [keyOrPattern]);
+
+    private Task PublishAsync(InvalidationKind kind, string[] keys)
     {
         if (!_backplane)
         {
             return Task.CompletedTask;
         }
 
-        var message = new InvalidationMessage(_instanceId, kind, [key]);
+        var message = new InvalidationMessage(_instanceId, kind, keys);
         PooledBufferWriter writer = BufferWriterPool.Rent();
         message.Encode(writer);
         Interlocked.Increment(ref _invalidationsSent);

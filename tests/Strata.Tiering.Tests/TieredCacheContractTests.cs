@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
@@ -55,9 +56,9 @@ public abstract class TieredCacheContractTests : IDisposable
     public async Task SetAsync_WithTimeToLive_ExpiresInBothTiers()
     {
         TieredCache a = NewCache(), b = NewCache();
-        await a.SetAsync("short", "v", TimeSpan.FromMilliseconds(400));
+        await a.SetAsync("short", "v", TimeSpan.FromSeconds(2));
         TimeSpan? ttl = await b.GetTimeToLiveAsync("short");
-        Assert.InRange(ttl!.Value, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(400));
+        Assert.InRange(ttl!.Value, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(2));
         Assert.True((await b.GetAsync<string>("short")).HasValue);
 
         await Eventually.True(async () => !(await a.GetAsync<string>("short")).HasValue && !(await b.GetAsync<string>("short")).HasValue, "the value to expire");
@@ -201,26 +202,84 @@ public abstract class TieredCacheContractTests : IDisposable
     }
 
     [Fact]
-    public async Task GetAsync_L1Hit_AllocatesNothing()
+    public async Task GetManyAsync_MixesL1HitsRedisHitsAndMisses_InTheOrderGiven()
     {
-        TieredCache cache = NewCache();
-        await cache.SetAsync("k", "v");
-        await cache.SetAsync("n", 42);
-        for (int i = 0; i < 10; i++)
+        TieredCache a = NewCache(), b = NewCache();
+        var items = new List<KeyValuePair<string, int>>();
+        for (int i = 0; i < 50; i++)
         {
-            _ = cache.GetAsync<string>("k");
-            _ = cache.GetAsync<int>("n");
+            items.Add(new($"many:{i}", i));
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+        await a.SetManyAsync(items);
+        Assert.Equal(7, (await b.GetAsync<int>("many:7")).Value); // one of them already in B's L1
+        string[] keys = [.. items.Select(item => item.Key), "many:absent", "many:7"];
+
+        CacheResult<int>[] results = await b.GetManyAsync<int>(keys);
+
+        Assert.Equal(keys.Length, results.Length);
+        for (int i = 0; i < 50; i++)
         {
-            ValueTask<CacheResult<string>> text = cache.GetAsync<string>("k");
-            ValueTask<CacheResult<int>> number = cache.GetAsync<int>("n");
-            Assert.True(text.IsCompletedSuccessfully && number.IsCompletedSuccessfully);
+            Assert.Equal(new CacheResult<int>(true, i), results[i]);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.False(results[50].HasValue);
+        Assert.Equal(new CacheResult<int>(true, 7), results[51]);
+        Assert.Equal(50, b.Local.Count); // every value Redis returned is now in L1
+    }
+
+    [Fact]
+    public async Task SetManyAsync_WithTimeToLive_AppliesItToEveryKey()
+    {
+        TieredCache a = NewCache(), b = NewCache();
+        await a.SetManyAsync<string>([new("x", "1"), new("y", "2")], TimeSpan.FromMinutes(2));
+
+        Assert.InRange((await b.GetTimeToLiveAsync("x"))!.Value, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2));
+        Assert.InRange((await b.GetTimeToLiveAsync("y"))!.Value, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(2));
+    }
+
+    [Fact]
+    public async Task RemoveManyAsync_RemovesFromRedisAndEveryL1()
+    {
+        TieredCache a = NewCache(), b = NewCache();
+        await a.SetManyAsync<int>([new("r:1", 1), new("r:2", 2), new("r:3", 3), new("keep", 4)]);
+        Assert.Equal(4, (await b.GetManyAsync<int>(["r:1", "r:2", "r:3", "keep"])).Count(r => r.HasValue));
+
+        Assert.Equal(3, await a.RemoveManyAsync(["r:1", "r:2", "r:3", "r:absent"]));
+
+        await Eventually.True(async () => (await b.GetManyAsync<int>(["r:1", "r:2", "r:3"])).All(r => !r.HasValue), "B to drop the removed keys");
+        Assert.Equal(4, (await b.GetAsync<int>("keep")).Value);
+    }
+
+    [Fact]
+    public async Task RemoveByPatternAsync_RemovesOnlyMatchingKeys_InRedisAndEveryL1()
+    {
+        TieredCache a = NewCache(), b = NewCache();
+        var items = Enumerable.Range(0, 300).Select(i => new KeyValuePair<string, int>($"session:{i}", i))
+            .Concat(Enumerable.Range(0, 20).Select(i => new KeyValuePair<string, int>($"user:{i}", i))).ToList();
+        await a.SetManyAsync(items);
+        Assert.True((await b.GetAsync<int>("session:5")).HasValue);
+
+        Assert.Equal(300, await a.RemoveByPatternAsync("session:*"));
+
+        await Eventually.True(async () => !(await b.GetAsync<int>("session:5")).HasValue, "B to drop the matching keys");
+        Assert.Equal(0, (await b.GetManyAsync<int>(items.Take(300).Select(i => i.Key).ToArray())).Count(r => r.HasValue));
+        Assert.Equal(20, (await b.GetManyAsync<int>(items.Skip(300).Select(i => i.Key).ToArray())).Count(r => r.HasValue));
+    }
+
+    [Fact]
+    public async Task ClearAsync_RemovesThisPrefixOnly()
+    {
+        TieredCache mine = NewCache();
+        await using var other = new TieredCache(new TieredCacheOptions { Redis = Redis, KeyPrefix = _prefix + "other:", OperationTimeout = TimeSpan.FromSeconds(5) });
+        await mine.SetManyAsync<int>([new("a", 1), new("b", 2)]);
+        await other.SetAsync("a", 9);
+
+        await mine.ClearAsync();
+
+        Assert.Equal(0, mine.Local.Count);
+        Assert.False((await NewCache().GetAsync<int>("a")).HasValue);
+        Assert.Equal(9, (await other.GetAsync<int>("a")).Value);
     }
 
     public void Dispose()

@@ -1,0 +1,442 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace Strata.Tiering;
+
+/// <summary>The batch and pattern operations of <see cref="TieredCache"/>: many keys, one round trip.</summary>
+public sealed partial class TieredCache
+{
+    // Values and remaining lives of many keys in one command: GET and PTTL per key. MGET alone would leave L1 without
+    // Redis's time to live, and L1 must never outlive L2.
+    private const string ReadManyScript =
+        "local r = {} for i, k in ipairs(KEYS) do r[2 * i - 1] = redis.call('GET', k) r[2 * i] = redis.call('PTTL', k) end return r";
+
+    private const int ScanPageSize = 1000;
+    private const int UnlinkBatchSize = 500;
+    private bool? _isCluster;
+
+    /// <summary>
+    /// Reads many keys: L1 first, then a single round trip to Redis (<c>MGET</c>, split by hash slot on a cluster and
+    /// pipelined) for every L1 miss, filling L1 with what Redis returns.
+    /// </summary>
+    /// <typeparam name="T">The type the values were stored as.</typeparam>
+    /// <param name="keys">The keys; duplicates are read once.</param>
+    /// <param name="cancellationToken">Stops waiting for Redis.</param>
+    /// <returns>One result per key, in the order given.</returns>
+    public async ValueTask<CacheResult<T>[]> GetManyAsync<T>(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var results = new CacheResult<T>[keys.Count];
+        var misses = new List<int>();
+        var stale = new Dictionary<int, LocalEntry>();
+        for (int i = 0; i < keys.Count; i++)
+        {
+            string key = keys[i] ?? throw new ArgumentException($"keys[{i}] is null.", nameof(keys));
+            if (_local.TryGet(key, out LocalEntry? entry))
+            {
+                if (IsFresh(entry))
+                {
+                    results[i] = LocalResult<T>(entry);
+                    continue;
+                }
+
+                stale[i] = entry;
+            }
+
+            misses.Add(i);
+        }
+
+        if (misses.Count == 0)
+        {
+            return results;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!IsRemoteUsable())
+        {
+            foreach (int i in misses)
+            {
+                results[i] = FailSafe<T>(stale.GetValueOrDefault(i));
+            }
+
+            return results;
+        }
+
+        long epoch = Volatile.Read(ref _epoch);
+        var versions = new long[misses.Count];
+        var remoteKeys = new RedisKey[misses.Count];
+        for (int m = 0; m < misses.Count; m++)
+        {
+            versions[m] = Volatile.Read(ref _versions[VersionSlot(keys[misses[m]])]);
+            remoteKeys[m] = RemoteKey(keys[misses[m]]);
+        }
+
+        RedisValue[] values;
+        TimeSpan?[] lives;
+        try
+        {
+            (values, lives) = await ReadManyAsync(remoteKeys, cancellationToken).ConfigureAwait(false);
+            OnRemoteSuccess();
+        }
+        catch (Exception ex) when (IsRemoteFailure(ex))
+        {
+            OnRemoteFailure(ex);
+            foreach (int i in misses)
+            {
+                results[i] = FailSafe<T>(stale.GetValueOrDefault(i));
+            }
+
+            return results;
+        }
+
+        for (int m = 0; m < misses.Count; m++)
+        {
+            int i = misses[m];
+            string key = keys[i];
+            long fresh = lives[m] is { } life ? FreshMilliseconds((long)life.TotalMilliseconds) : long.MaxValue;
+            if (values[m].IsNull || fresh <= 0)
+            {
+                Interlocked.Increment(ref _remoteMisses);
+                continue;
+            }
+
+            results[i] = Decode<T>(values[m], out object? boxed);
+            if (!results[i].HasValue)
+            {
+                continue;
+            }
+
+            Interlocked.Increment(ref _remoteHits);
+            long freshUntil = lives[m] is null ? LocalEntry.Forever : _time.GetTimestamp() + ToTicks(TimeSpan.FromMilliseconds(fresh));
+            SetLocal(key, new LocalEntry(boxed, freshUntil), lives[m]);
+            if (Volatile.Read(ref _versions[VersionSlot(key)]) != versions[m] || Volatile.Read(ref _epoch) != epoch)
+            {
+                _local.Remove(key);
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>Writes many values in one pipelined batch (L1 first), then sends one invalidation for all of them.</summary>
+    /// <typeparam name="T">The values' type.</typeparam>
+    /// <param name="items">The keys and values.</param>
+    /// <param name="timeToLive">Positive, or <see langword="null"/> for <see cref="TieredCacheOptions.DefaultTimeToLive"/>.</param>
+    /// <param name="cancellationToken">Stops waiting for Redis; the L1 writes have happened by then.</param>
+    /// <returns>A task that completes once Redis has every value (or was found unavailable).</returns>
+    public async ValueTask SetManyAsync<T>(IReadOnlyList<KeyValuePair<string, T>> items, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        TimeSpan? ttl = timeToLive ?? _defaultTimeToLive;
+        if (ttl is { } t && t <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeToLive), t, "A time to live must be positive, or null for the default.");
+        }
+
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (items[i].Key is null)
+            {
+                throw new ArgumentException($"items[{i}] has a null key.", nameof(items));
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        bool remote = IsRemoteUsable();
+        var envelopes = new List<PooledBufferWriter>(remote ? items.Count : 0);
+        try
+        {
+            long logicalExpiry = ttl is { } life ? _time.GetUtcNow().Add(life).ToUnixTimeMilliseconds() : 0;
+            if (remote)
+            {
+                foreach (KeyValuePair<string, T> item in items)
+                {
+                    PooledBufferWriter envelope = BufferWriterPool.Rent();
+                    envelopes.Add(envelope);
+                    CacheEnvelope.Write(envelope, item.Value, logicalExpiry, _serializer); // may throw: nothing written yet
+                }
+            }
+
+            long freshUntil = ttl is { } fresh ? _time.GetTimestamp() + ToTicks(fresh) : LocalEntry.Forever;
+            TimeSpan? localLife = ttl is { } l ? l + (_failSafe ?? TimeSpan.Zero) : null;
+            foreach (KeyValuePair<string, T> item in items)
+            {
+                BumpVersion(item.Key);
+                SetLocal(item.Key, new LocalEntry(item.Value, freshUntil), localLife);
+            }
+
+            if (!remote || items.Count == 0)
+            {
+                return;
+            }
+
+            Task writes;
+            try
+            {
+                IBatch batch = _database!.CreateBatch();
+                var sets = new Task[items.Count + 1];
+                for (int i = 0; i < items.Count; i++)
+                {
+                    sets[i] = batch.StringSetAsync(RemoteKey(items[i].Key), (RedisValue)envelopes[i].WrittenMemory, localLife, When.Always);
+                }
+
+                batch.Execute();
+                sets[^1] = PublishAsync(InvalidationKind.Keys, items.Select(item => item.Key).ToArray());
+                writes = Task.WhenAll(sets);
+            }
+            catch (Exception ex) when (IsRemoteFailure(ex))
+            {
+                OnRemoteFailure(ex); // thrown before the batch ran: no command reads the buffers
+                return;
+            }
+
+            await AwaitRemoteAsync(writes, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (PooledBufferWriter envelope in envelopes)
+            {
+                BufferWriterPool.Return(envelope); // AwaitRemoteAsync returns only once every write has settled
+            }
+        }
+    }
+
+    /// <summary>Removes many keys: L1, then one <c>UNLINK</c> (one per hash slot on a cluster), then one invalidation.</summary>
+    /// <param name="keys">The keys.</param>
+    /// <param name="cancellationToken">Stops waiting for Redis.</param>
+    /// <returns>The number of keys Redis removed (L1's count when Redis is unavailable).</returns>
+    public async ValueTask<long> RemoveManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        long local = 0;
+        for (int i = 0; i < keys.Count; i++)
+        {
+            string key = keys[i] ?? throw new ArgumentException($"keys[{i}] is null.", nameof(keys));
+            BumpVersion(key);
+            local += _local.Remove(key) ? 1 : 0;
+        }
+
+        if (!IsRemoteUsable() || keys.Count == 0)
+        {
+            return local;
+        }
+
+        try
+        {
+            Task<long> unlink = UnlinkAsync(keys.Select(RemoteKey).ToArray());
+            await Task.WhenAll(unlink, PublishAsync(InvalidationKind.Keys, keys.ToArray())).WaitAsync(cancellationToken).ConfigureAwait(false);
+            OnRemoteSuccess();
+            return await unlink.ConfigureAwait(false); // already complete
+        }
+        catch (Exception ex) when (IsRemoteFailure(ex))
+        {
+            OnRemoteFailure(ex);
+            return local;
+        }
+    }
+
+    /// <summary>
+    /// Removes every key matching a Redis glob: from L1, from Redis through <c>SCAN MATCH</c> and batched
+    /// <c>UNLINK</c> on every primary (so it works on a cluster, and never blocks Redis with <c>KEYS</c>), and from the
+    /// other instances' L1 through one invalidation.
+    /// </summary>
+    /// <param name="pattern">A Redis glob over this cache's keys (without the key prefix).</param>
+    /// <param name="cancellationToken">Stops the scan between pages.</param>
+    /// <returns>The number of keys removed from Redis (from L1 when Redis is unavailable).</returns>
+    public async ValueTask<long> RemoveByPatternAsync(string pattern, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        Interlocked.Increment(ref _epoch);
+        long local = _local.RemoveByPattern(pattern);
+        if (!IsRemoteUsable())
+        {
+            return local;
+        }
+
+        try
+        {
+            long removed = await UnlinkMatchingAsync(EscapeGlob(_keyPrefix) + pattern, cancellationToken).ConfigureAwait(false);
+            await PublishAsync(InvalidationKind.Pattern, pattern).WaitAsync(cancellationToken).ConfigureAwait(false);
+            OnRemoteSuccess();
+            return removed;
+        }
+        catch (Exception ex) when (IsRemoteFailure(ex))
+        {
+            OnRemoteFailure(ex);
+            return local;
+        }
+    }
+
+    /// <summary>Removes every key of this cache's prefix from both tiers of every instance.</summary>
+    /// <param name="cancellationToken">Stops the scan between pages.</param>
+    /// <returns>A task that completes when Redis has been cleared (or was found unavailable).</returns>
+    public async ValueTask ClearAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        Interlocked.Increment(ref _epoch);
+        _local.Clear();
+        if (!IsRemoteUsable())
+        {
+            return;
+        }
+
+        try
+        {
+            await UnlinkMatchingAsync(EscapeGlob(_keyPrefix) + "*", cancellationToken).ConfigureAwait(false);
+            await PublishAsync(InvalidationKind.All, Array.Empty<string>()).WaitAsync(cancellationToken).ConfigureAwait(false);
+            OnRemoteSuccess();
+        }
+        catch (Exception ex) when (IsRemoteFailure(ex))
+        {
+            OnRemoteFailure(ex);
+        }
+    }
+
+    /// <summary>Escapes the glob characters of a literal, so a key prefix matches only itself.</summary>
+    internal static string EscapeGlob(string literal)
+    {
+        var escaped = new StringBuilder(literal.Length + 4);
+        foreach (char c in literal)
+        {
+            if (c is '*' or '?' or '[' or ']' or '\\')
+            {
+                escaped.Append('\\');
+            }
+
+            escaped.Append(c);
+        }
+
+        return escaped.ToString();
+    }
+
+    private async Task AwaitRemoteAsync(Task work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await work.WaitAsync(cancellationToken).ConfigureAwait(false);
+            OnRemoteSuccess();
+        }
+        catch (Exception ex) when (IsRemoteFailure(ex))
+        {
+            OnRemoteFailure(ex);
+        }
+        catch (OperationCanceledException)
+        {
+            // The caller stops waiting; the buffers must outlive the writes, so wait for them to settle first.
+            await work.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<(RedisValue[] Values, TimeSpan?[] Lives)> ReadManyAsync(RedisKey[] keys, CancellationToken cancellationToken)
+    {
+        var values = new RedisValue[keys.Length];
+        var lives = new TimeSpan?[keys.Length];
+        List<(int[] Indexes, Task<RedisResult> Reply)> calls = [];
+        foreach (int[] group in GroupBySlot(keys))
+        {
+            RedisKey[] groupKeys = group.Select(i => keys[i]).ToArray();
+            calls.Add((group, _database!.ScriptEvaluateAsync(ReadManyScript, groupKeys)));
+        }
+
+        await Task.WhenAll(calls.Select(c => c.Reply)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        foreach ((int[] indexes, Task<RedisResult> reply) in calls)
+        {
+            RedisResult[] pairs = (RedisResult[])(await reply.ConfigureAwait(false))!; // already complete
+            for (int j = 0; j < indexes.Length; j++)
+            {
+                values[indexes[j]] = (RedisValue)pairs[2 * j];
+                long pttl = (long)pairs[(2 * j) + 1];
+                lives[indexes[j]] = pttl >= 0 ? TimeSpan.FromMilliseconds(pttl) : null;
+            }
+        }
+
+        return (values, lives);
+    }
+
+    private async Task<long> UnlinkAsync(RedisKey[] keys)
+    {
+        var unlinks = new List<Task<RedisResult>>();
+        foreach (int[] group in GroupBySlot(keys))
+        {
+            for (int start = 0; start < group.Length; start += UnlinkBatchSize)
+            {
+                object[] arguments = group.Skip(start).Take(UnlinkBatchSize).Select(i => (object)keys[i]).ToArray();
+                unlinks.Add(_database!.ExecuteAsync("UNLINK", arguments));
+            }
+        }
+
+        RedisResult[] counts = await Task.WhenAll(unlinks).ConfigureAwait(false);
+        return counts.Sum(count => (long)count);
+    }
+
+    private async Task<long> UnlinkMatchingAsync(string redisPattern, CancellationToken cancellationToken)
+    {
+        long removed = 0;
+        foreach (IServer server in _redis!.GetServers())
+        {
+            if (server.IsReplica || !server.IsConnected)
+            {
+                continue;
+            }
+
+            // SCAN, page by page, explicitly: never KEYS, which would block the server on a large keyspace.
+            RedisValue cursor = 0;
+            do
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                RedisResult page = await server.ExecuteAsync("SCAN", [cursor, "MATCH", redisPattern, "COUNT", ScanPageSize]).ConfigureAwait(false);
+                RedisResult[] parts = (RedisResult[])page!;
+                cursor = (RedisValue)parts[0];
+                RedisKey[] keys = ((RedisResult[])parts[1]!).Select(k => (RedisKey)k).ToArray();
+                if (keys.Length > 0)
+                {
+                    removed += await UnlinkAsync(keys).ConfigureAwait(false);
+                }
+            }
+            while (cursor != 0);
+        }
+
+        return removed;
+    }
+
+    /// <summary>Groups keys so each group is one command: one group on a single server, one per hash slot on a cluster.</summary>
+    private List<int[]> GroupBySlot(RedisKey[] keys)
+    {
+        if (!IsCluster())
+        {
+            return [Enumerable.Range(0, keys.Length).ToArray()];
+        }
+
+        return Enumerable.Range(0, keys.Length)
+            .GroupBy(i => _redis!.HashSlot(keys[i]))
+            .Select(group => group.ToArray())
+            .ToList();
+    }
+
+    private bool IsCluster()
+    {
+        if (_isCluster is { } known)
+        {
+            return known;
+        }
+
+        IServer[] servers = _redis!.GetServers();
+        bool cluster = servers.Any(server => server.ServerType == ServerType.Cluster);
+        if (servers.Any(server => server.IsConnected))
+        {
+            _isCluster = cluster; // settled once a server has answered
+        }
+
+        return cluster;
+    }
+}

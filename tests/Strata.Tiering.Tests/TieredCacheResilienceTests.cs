@@ -1,0 +1,182 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Time.Testing;
+using Strata.Tiering.Tests.Support;
+using Xunit;
+
+namespace Strata.Tiering.Tests;
+
+/// <summary>What happens when Redis is absent, unreachable, or goes away and comes back.</summary>
+public class TieredCacheResilienceTests
+{
+    private const string Unreachable = "127.0.0.1:1"; // nothing listens on port 1: connections are refused at once
+
+    [Fact]
+    public async Task NoRedisConfigured_IsALocalOnlyCacheWithTheSameSemantics()
+    {
+        await using var cache = new TieredCache(new TieredCacheOptions());
+
+        await cache.SetAsync("k", "v", TimeSpan.FromMinutes(1));
+
+        Assert.Equal(TieredCacheState.LocalOnly, cache.State);
+        Assert.Equal(new CacheResult<string>(true, "v"), await cache.GetAsync<string>("k"));
+        Assert.True(await cache.ExistsAsync("k"));
+        Assert.InRange((await cache.GetTimeToLiveAsync("k"))!.Value, TimeSpan.FromSeconds(50), TimeSpan.FromMinutes(1));
+        Assert.Equal(new CacheResult<string>(true, "v"), await cache.GetAndRemoveAsync<string>("k"));
+        Assert.False(await cache.RemoveAsync("k"));
+        Assert.Null(await cache.PingAsync());
+        Assert.Equal(0, cache.GetStatistics().RemoteErrors);
+    }
+
+    [Fact]
+    public async Task UnreachableRedis_ReadsAndWritesNeverThrow_AndWritesLandInL1()
+    {
+        await using var cache = new TieredCache(new TieredCacheOptions
+        {
+            Redis = Unreachable,
+            OperationTimeout = TimeSpan.FromMilliseconds(200),
+            CircuitBreakDuration = TimeSpan.Zero, // try Redis on every call: each must still fail quietly
+        });
+
+        await cache.SetAsync("k", "v");
+        Assert.Equal(new CacheResult<string>(true, "v"), await cache.GetAsync<string>("k"));
+        Assert.Equal(CacheResult<string>.Miss, await cache.GetAsync<string>("missing"));
+        Assert.False(await cache.ExistsAsync("missing"));
+        Assert.Null(await cache.GetTimeToLiveAsync("missing"));
+        Assert.Null(await cache.PingAsync());
+        Assert.True(await cache.RemoveAsync("k"));
+        Assert.Equal(CacheResult<string>.Miss, await cache.GetAndRemoveAsync<string>("k"));
+
+        Assert.Equal(TieredCacheState.Disconnected, cache.State);
+        Assert.True(cache.GetStatistics().RemoteErrors >= 5);
+    }
+
+    [Fact]
+    public async Task CircuitBreaker_AfterAFailure_SkipsRedisUntilTheWindowEnds()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var cache = new TieredCache(new TieredCacheOptions
+        {
+            Redis = Unreachable,
+            Backplane = false,
+            OperationTimeout = TimeSpan.FromMilliseconds(200),
+            CircuitBreakDuration = TimeSpan.FromSeconds(10),
+            TimeProvider = time,
+        });
+
+        await cache.GetAsync<string>("a");
+        long afterFirst = cache.GetStatistics().RemoteErrors;
+        for (int i = 0; i < 20; i++)
+        {
+            await cache.GetAsync<string>("a");
+            await cache.SetAsync("b", i);
+        }
+
+        Assert.Equal(1, afterFirst);
+        Assert.Equal(afterFirst, cache.GetStatistics().RemoteErrors); // skipped, not tried and failed
+        Assert.Equal(19, (await cache.GetAsync<int>("b")).Value);      // the writes still landed in L1
+
+        time.Advance(TimeSpan.FromSeconds(11));
+        await cache.GetAsync<string>("a");
+        Assert.Equal(afterFirst + 1, cache.GetStatistics().RemoteErrors); // the window ended: Redis is tried again
+    }
+
+    [Fact]
+    public async Task FailSafe_WhileRedisIsUnavailable_ServesTheStaleValueAndCountsIt()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var cache = new TieredCache(new TieredCacheOptions
+        {
+            Redis = Unreachable,
+            Backplane = false,
+            OperationTimeout = TimeSpan.FromMilliseconds(200),
+            FailSafeMaxDuration = TimeSpan.FromMinutes(1),
+            TimeProvider = time,
+        });
+        await cache.SetAsync("k", "v", TimeSpan.FromSeconds(1));
+
+        time.Advance(TimeSpan.FromSeconds(5)); // past the time to live, within the fail-safe window
+
+        Assert.Equal(new CacheResult<string>(true, "v"), await cache.GetAsync<string>("k"));
+        Assert.Equal(1, cache.GetStatistics().FailSafeHits);
+        Assert.Null(await cache.GetTimeToLiveAsync("k")); // stale is not fresh: no time left
+
+        time.Advance(TimeSpan.FromMinutes(2)); // past the window too
+        Assert.Equal(CacheResult<string>.Miss, await cache.GetAsync<string>("k"));
+    }
+
+    [Fact]
+    public async Task WithoutFailSafe_AnExpiredValueIsAMissEvenWhenRedisIsDown()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var cache = new TieredCache(new TieredCacheOptions
+        {
+            Redis = Unreachable,
+            Backplane = false,
+            OperationTimeout = TimeSpan.FromMilliseconds(200),
+            TimeProvider = time,
+        });
+        await cache.SetAsync("k", "v", TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(CacheResult<string>.Miss, await cache.GetAsync<string>("k"));
+        Assert.Equal(0, cache.GetStatistics().FailSafeHits);
+    }
+
+    [Fact]
+    public async Task RedisRestarted_TheCacheReconnectsByItselfAndClearsL1()
+    {
+        using RedisProcess redis = RedisProcess.StartServer();
+        int port = redis.Ports[0];
+        await using var cache = new TieredCache(new TieredCacheOptions { Redis = redis.Configuration, OperationTimeout = TimeSpan.FromSeconds(2) });
+        await cache.SetAsync("k", "v");
+        Assert.Equal(1, cache.Local.Count);
+
+        redis.Kill(port);
+        await Eventually.True(() => cache.State == TieredCacheState.Disconnected, "the cache to notice Redis is gone");
+        Assert.Equal(new CacheResult<string>(true, "v"), await cache.GetAsync<string>("k")); // served from L1 meanwhile
+
+        redis.Restart(port);
+        await Eventually.True(() => cache.State == TieredCacheState.Connected && cache.Local.Count == 0, "reconnection and an empty L1", seconds: 60);
+        Assert.Equal(CacheResult<string>.Miss, await cache.GetAsync<string>("k")); // the restarted server is empty
+        await cache.SetAsync("k", "again");
+        await using var other = new TieredCache(new TieredCacheOptions { Redis = redis.Configuration });
+        Assert.Equal("again", (await other.GetAsync<string>("k")).Value);
+    }
+
+    [Fact]
+    public async Task GetAsync_L1Hit_CompletesSynchronouslyAndAllocatesNothing()
+    {
+        // The L1 hit path is the same with or without Redis; without it, no connection event can clear L1 mid-test.
+        await using var cache = new TieredCache(new TieredCacheOptions());
+        await cache.SetAsync("k", "v");
+        await cache.SetAsync("n", 42, TimeSpan.FromMinutes(5));
+        for (int i = 0; i < 10; i++)
+        {
+            _ = cache.GetAsync<string>("k");
+            _ = cache.GetAsync<int>("n");
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            ValueTask<CacheResult<string>> text = cache.GetAsync<string>("k");
+            ValueTask<CacheResult<int>> number = cache.GetAsync<int>("n");
+            Assert.True(text.IsCompletedSuccessfully && number.IsCompletedSuccessfully);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public async Task Cancellation_StopsWaitingButTheL1WriteHasHappened()
+    {
+        await using var cache = new TieredCache(new TieredCacheOptions());
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await cache.SetAsync("k", "v", cancellationToken: cancelled.Token));
+        Assert.False(await cache.ExistsAsync("k")); // cancelled before it began: nothing written
+    }
+}
