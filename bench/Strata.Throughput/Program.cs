@@ -7,6 +7,7 @@ using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
 using System.Threading;
+using System.Threading.Tasks;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace Strata.Throughput;
@@ -15,7 +16,8 @@ namespace Strata.Throughput;
 /// The throughput and hit-ratio harness. <c>--quick</c> (under a minute) prints, from one run: single-thread ns/op and
 /// bytes/op for hit, miss and overwrite; multi-threaded Mops/s on a 90 % read / 10 % write Zipf(0.99) mix; and the
 /// hit ratio of a Zipf(0.9) trace over 1M keys at 1 % capacity next to exact LRU. Without <c>--quick</c> every phase
-/// runs longer and the mix is measured at 1, 2 and 4 threads.
+/// runs longer and the mix is measured at 1, 2 and 4 threads. <c>--tiered</c> runs the Redis scenarios instead
+/// (see <see cref="TieredScenarios"/>).
 /// </summary>
 internal static class Program
 {
@@ -25,13 +27,23 @@ internal static class Program
 
     private static long s_sink; // results land here so the JIT cannot drop the measured work
 
-    private static int Main(string[] args)
+    private static async Task<int> Main(string[] args)
     {
         bool quick = args.Contains("--quick");
-        if (args.Any(a => a is not "--quick"))
+        if (args.Any(a => a is not ("--quick" or "--tiered")))
         {
-            Console.Error.WriteLine("usage: Strata.Throughput [--quick]");
+            Console.Error.WriteLine("usage: Strata.Throughput [--quick] [--tiered]");
             return 2;
+        }
+
+        if (args.Contains("--tiered"))
+        {
+            Console.WriteLine($"# Strata tiered scenarios ({(quick ? "quick" : "full")} run)");
+            Console.WriteLine();
+            Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {Describe()}");
+            Console.WriteLine();
+            await TieredScenarios.RunAsync(quick);
+            return 0;
         }
 
         var settings = quick
@@ -92,7 +104,7 @@ internal static class Program
     /// runs the rounds interleaved (loop 0, 1, 2, 0, 1, 2, ...) and reports each loop's median ns/op and the bytes this
     /// thread allocated per op.
     /// </summary>
-    private static (double Ns, double Bytes)[] MeasureInterleaved(Settings settings, Func<int, long>[] loops)
+    internal static (double Ns, double Bytes)[] MeasureInterleaved(Settings settings, Func<int, long>[] loops)
     {
         var watch = new Stopwatch();
         var iterations = new int[loops.Length];
@@ -340,7 +352,7 @@ internal static class Program
         }
     }
 
-    private sealed record Settings(int RoundMilliseconds, int Rounds, double MixSeconds, int[] MixThreads, int TraceLength);
+    internal sealed record Settings(int RoundMilliseconds, int Rounds, double MixSeconds, int[] MixThreads, int TraceLength);
 
     private sealed record Row(string Name, double HitNs, double HitBytes, double MissNs, double MissBytes, double SetNs, double SetBytes, Dictionary<int, double> Mops);
 }

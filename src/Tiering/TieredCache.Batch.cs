@@ -11,18 +11,13 @@ namespace Strata.Tiering;
 /// <summary>The batch and pattern operations of <see cref="TieredCache"/>: many keys, one round trip.</summary>
 public sealed partial class TieredCache
 {
-    // Values and remaining lives of many keys in one command: GET and PTTL per key. MGET alone would leave L1 without
-    // Redis's time to live, and L1 must never outlive L2.
-    private const string ReadManyScript =
-        "local r = {} for i, k in ipairs(KEYS) do r[2 * i - 1] = redis.call('GET', k) r[2 * i] = redis.call('PTTL', k) end return r";
-
     private const int ScanPageSize = 1000;
     private const int UnlinkBatchSize = 500;
     private bool? _isCluster;
 
     /// <summary>
     /// Reads many keys: L1 first, then a single round trip to Redis (<c>MGET</c>, split by hash slot on a cluster and
-    /// pipelined) for every L1 miss, filling L1 with what Redis returns.
+    /// pipelined) for every L1 miss, filling L1 with what Redis returns for as long as each value is fresh.
     /// </summary>
     /// <typeparam name="T">The type the values were stored as.</typeparam>
     /// <param name="keys">The keys; duplicates are read once.</param>
@@ -78,10 +73,9 @@ public sealed partial class TieredCache
         }
 
         RedisValue[] values;
-        TimeSpan?[] lives;
         try
         {
-            (values, lives) = await ReadManyAsync(remoteKeys, cancellationToken).ConfigureAwait(false);
+            values = await ReadManyAsync(remoteKeys, cancellationToken).ConfigureAwait(false);
             OnRemoteSuccess();
         }
         catch (Exception ex) when (IsRemoteFailure(ex))
@@ -99,22 +93,21 @@ public sealed partial class TieredCache
         {
             int i = misses[m];
             string key = keys[i];
-            long fresh = lives[m] is { } life ? FreshMilliseconds((long)life.TotalMilliseconds) : long.MaxValue;
-            if (values[m].IsNull || fresh <= 0)
+            if (values[m].IsNull)
             {
                 Interlocked.Increment(ref _remoteMisses);
                 continue;
             }
 
-            results[i] = Decode<T>(values[m], out object? boxed);
-            if (!results[i].HasValue)
+            CacheResult<T> result = Decode<T>(values[m], out object? boxed, out long logicalExpiry);
+            if (!result.HasValue || !TryLocalLife(logicalExpiry, out long freshUntil, out TimeSpan? life))
             {
                 continue;
             }
 
+            results[i] = result;
             Interlocked.Increment(ref _remoteHits);
-            long freshUntil = lives[m] is null ? LocalEntry.Forever : _time.GetTimestamp() + ToTicks(TimeSpan.FromMilliseconds(fresh));
-            SetLocal(key, new LocalEntry(boxed, freshUntil), lives[m]);
+            SetLocal(key, new LocalEntry(boxed, freshUntil), life);
             if (Volatile.Read(ref _versions[VersionSlot(key)]) != versions[m] || Volatile.Read(ref _epoch) != epoch)
             {
                 _local.Remove(key);
@@ -337,30 +330,28 @@ public sealed partial class TieredCache
         }
     }
 
-    private async Task<(RedisValue[] Values, TimeSpan?[] Lives)> ReadManyAsync(RedisKey[] keys, CancellationToken cancellationToken)
+    /// <summary>MGET: one command on a single server, one per hash slot (pipelined) on a cluster.</summary>
+    private async Task<RedisValue[]> ReadManyAsync(RedisKey[] keys, CancellationToken cancellationToken)
     {
         var values = new RedisValue[keys.Length];
-        var lives = new TimeSpan?[keys.Length];
-        List<(int[] Indexes, Task<RedisResult> Reply)> calls = [];
+        List<(int[] Indexes, Task<RedisValue[]> Reply)> calls = [];
         foreach (int[] group in GroupBySlot(keys))
         {
-            RedisKey[] groupKeys = group.Select(i => keys[i]).ToArray();
-            calls.Add((group, _database!.ScriptEvaluateAsync(ReadManyScript, groupKeys)));
+            RedisKey[] groupKeys = group.Length == keys.Length ? keys : group.Select(i => keys[i]).ToArray();
+            calls.Add((group, _database!.StringGetAsync(groupKeys)));
         }
 
         await Task.WhenAll(calls.Select(c => c.Reply)).WaitAsync(cancellationToken).ConfigureAwait(false);
-        foreach ((int[] indexes, Task<RedisResult> reply) in calls)
+        foreach ((int[] indexes, Task<RedisValue[]> reply) in calls)
         {
-            RedisResult[] pairs = (RedisResult[])(await reply.ConfigureAwait(false))!; // already complete
+            RedisValue[] group = await reply.ConfigureAwait(false); // already complete
             for (int j = 0; j < indexes.Length; j++)
             {
-                values[indexes[j]] = (RedisValue)pairs[2 * j];
-                long pttl = (long)pairs[(2 * j) + 1];
-                lives[indexes[j]] = pttl >= 0 ? TimeSpan.FromMilliseconds(pttl) : null;
+                values[indexes[j]] = group[j];
             }
         }
 
-        return (values, lives);
+        return values;
     }
 
     private async Task<long> UnlinkAsync(RedisKey[] keys)

@@ -12,8 +12,10 @@ namespace Strata.Tiering;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Reads try L1 first, without a lock or an allocation; a miss reads Redis (<c>GET</c> and <c>PTTL</c> in one round
-/// trip) and fills L1 with Redis's remaining time to live, so L1 never outlives L2. Writes go to L1 first (a local
+/// Reads try L1 first, without a lock or an allocation; a miss reads Redis (one <c>GET</c>, or one <c>MGET</c> for a
+/// batch) and fills L1 until the value's logical expiry plus the fail-safe window, which is the instant Redis drops it
+/// (the same write set both, and <see cref="ExpireAsync"/> rewrites both together), so L1 never outlives L2. The one
+/// caveat is clock skew: instances read the logical expiry against their own clock. Writes go to L1 first (a local
 /// write is never lost), then to Redis pipelined with the invalidation message that makes every other instance drop
 /// its copy. Values cross the wire in the versioned envelope of <see cref="CacheEnvelope"/>.
 /// </para>
@@ -35,6 +37,24 @@ namespace Strata.Tiering;
 public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 {
     private const int VersionSlots = 1024;
+
+    // Changes a key's time to live in Redis and in its envelope together, so that readers, which take L1's life from
+    // the envelope, never keep a value longer than Redis does. ARGV[1]: the new logical expiry in unix ms (0: none);
+    // ARGV[2]: the new PX (-1: persist). A value that is not our envelope gets its expiry changed and nothing else.
+    private const string ExpireScript = """
+        local v = redis.call('GET', KEYS[1])
+        if not v then return 0 end
+        local px = tonumber(ARGV[2])
+        if string.len(v) >= 11 and string.byte(v, 1) == 165 then
+          v = string.sub(v, 1, 3) .. struct.pack('<i8', tonumber(ARGV[1])) .. string.sub(v, 12)
+          if px < 0 then redis.call('SET', KEYS[1], v) else redis.call('SET', KEYS[1], v, 'PX', px) end
+        elseif px < 0 then
+          redis.call('PERSIST', KEYS[1])
+        else
+          redis.call('PEXPIRE', KEYS[1], px)
+        end
+        return 1
+        """;
 
     private readonly LocalCache<LocalEntry> _local;
     private readonly IConnectionMultiplexer? _redis;
@@ -291,7 +311,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             await Task.WhenAll(getDelete, PublishAsync(InvalidationKind.Key, key)).WaitAsync(cancellationToken).ConfigureAwait(false);
             OnRemoteSuccess();
             RedisValue raw = await getDelete.ConfigureAwait(false); // already complete
-            return raw.IsNull ? CacheResult<T>.Miss : Decode<T>(raw, out _);
+            return raw.IsNull ? CacheResult<T>.Miss : Decode<T>(raw, out _, out _);
         }
         catch (Exception ex) when (IsRemoteFailure(ex))
         {
@@ -328,13 +348,13 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         _local.Remove(key);
         try
         {
-            RedisKey remoteKey = RemoteKey(key);
-            Task<bool> expire = timeToLive == Timeout.InfiniteTimeSpan
-                ? _database!.KeyPersistAsync(remoteKey)
-                : _database!.KeyExpireAsync(remoteKey, timeToLive + (_failSafe ?? TimeSpan.Zero));
+            bool infinite = timeToLive == Timeout.InfiniteTimeSpan;
+            long logicalExpiry = infinite ? 0 : _time.GetUtcNow().Add(timeToLive).ToUnixTimeMilliseconds();
+            long physical = infinite ? -1 : (long)Math.Ceiling((timeToLive + (_failSafe ?? TimeSpan.Zero)).TotalMilliseconds);
+            Task<RedisResult> expire = _database!.ScriptEvaluateAsync(ExpireScript, [RemoteKey(key)], [logicalExpiry, physical]);
             await Task.WhenAll(expire, PublishAsync(InvalidationKind.Key, key)).WaitAsync(cancellationToken).ConfigureAwait(false);
             OnRemoteSuccess();
-            return await expire.ConfigureAwait(false) || (timeToLive == Timeout.InfiniteTimeSpan && await ExistsAsync(key, cancellationToken).ConfigureAwait(false));
+            return (long)await expire.ConfigureAwait(false) == 1; // already complete
         }
         catch (Exception ex) when (IsRemoteFailure(ex))
         {
@@ -512,16 +532,10 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         long version = Volatile.Read(ref _versions[slot]);
         long epoch = Volatile.Read(ref _epoch);
         RedisValue raw;
-        TimeSpan? remaining;
         try
         {
-            RedisKey remoteKey = RemoteKey(key);
-            Task<RedisValue> get = _database!.StringGetAsync(remoteKey);
-            Task<TimeSpan?> ttl = _database.KeyTimeToLiveAsync(remoteKey);
-            await Task.WhenAll(get, ttl).WaitAsync(cancellationToken).ConfigureAwait(false);
+            raw = await _database!.StringGetAsync(RemoteKey(key)).WaitAsync(cancellationToken).ConfigureAwait(false);
             OnRemoteSuccess();
-            raw = await get.ConfigureAwait(false); // both already complete
-            remaining = await ttl.ConfigureAwait(false);
         }
         catch (Exception ex) when (IsRemoteFailure(ex))
         {
@@ -529,17 +543,16 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return FailSafe<T>(stale);
         }
 
-        long freshMilliseconds = remaining is { } r ? FreshMilliseconds((long)r.TotalMilliseconds) : long.MaxValue;
-        if (raw.IsNull || freshMilliseconds <= 0)
+        if (raw.IsNull)
         {
             Interlocked.Increment(ref _remoteMisses);
-            return CacheResult<T>.Miss; // Redis answered: a stale copy is not served while Redis is healthy
+            return CacheResult<T>.Miss;
         }
 
-        CacheResult<T> result = Decode<T>(raw, out object? boxed);
-        if (!result.HasValue)
+        CacheResult<T> result = Decode<T>(raw, out object? boxed, out long logicalExpiry);
+        if (!result.HasValue || !TryLocalLife(logicalExpiry, out long freshUntil, out TimeSpan? life))
         {
-            return result;
+            return CacheResult<T>.Miss; // undecodable, or stale: a stale copy is not served while Redis answers
         }
 
         Interlocked.Increment(ref _remoteHits);
@@ -548,8 +561,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             await hook(key).ConfigureAwait(false);
         }
 
-        long freshUntil = remaining is null ? LocalEntry.Forever : _time.GetTimestamp() + ToTicks(TimeSpan.FromMilliseconds(freshMilliseconds));
-        SetLocal(key, new LocalEntry(boxed, freshUntil), remaining);
+        SetLocal(key, new LocalEntry(boxed, freshUntil), life);
         if (Volatile.Read(ref _versions[slot]) != version || Volatile.Read(ref _epoch) != epoch)
         {
             _local.Remove(key); // an invalidation or a local write landed during the read: do not keep what we read
@@ -558,10 +570,36 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         return result;
     }
 
-    private CacheResult<T> Decode<T>(RedisValue raw, out object? boxed)
+    /// <summary>
+    /// Turns an envelope's logical expiry into L1 terms: fresh until, and a life of the rest of that time plus the
+    /// fail-safe window, which is exactly when Redis drops the value (both were set by the same write). False when the
+    /// value is no longer fresh.
+    /// </summary>
+    private bool TryLocalLife(long logicalExpiryUnixMilliseconds, out long freshUntil, out TimeSpan? life)
+    {
+        if (logicalExpiryUnixMilliseconds == 0)
+        {
+            freshUntil = LocalEntry.Forever;
+            life = null;
+            return true;
+        }
+
+        long fresh = logicalExpiryUnixMilliseconds - _time.GetUtcNow().ToUnixTimeMilliseconds();
+        freshUntil = _time.GetTimestamp() + ToTicks(TimeSpan.FromMilliseconds(Math.Max(fresh, 0)));
+        life = TimeSpan.FromMilliseconds(fresh) + (_failSafe ?? TimeSpan.Zero);
+        if (fresh > 0)
+        {
+            return true;
+        }
+
+        Interlocked.Increment(ref _remoteMisses);
+        return false;
+    }
+
+    private CacheResult<T> Decode<T>(RedisValue raw, out object? boxed, out long logicalExpiry)
     {
         ReadOnlyMemory<byte> bytes = raw;
-        EnvelopeStatus status = CacheEnvelope.TryRead(bytes.Span, _serializer, out T? value, out _);
+        EnvelopeStatus status = CacheEnvelope.TryRead(bytes.Span, _serializer, out T? value, out logicalExpiry);
         if (status != EnvelopeStatus.Ok)
         {
             Interlocked.Increment(ref _decodeErrors);
@@ -709,10 +747,15 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        // Invalidations published while we were away are lost: what L1 holds can no longer be trusted.
+        Volatile.Write(ref _circuitOpenUntil, 0);
+        if (e.ConnectionType != ConnectionType.Subscription)
+        {
+            return; // only a lost subscription means lost invalidations
+        }
+
+        // Invalidations published while the subscription was down are lost: what L1 holds can no longer be trusted.
         Interlocked.Increment(ref _epoch);
         _local.Clear();
-        Volatile.Write(ref _circuitOpenUntil, 0);
         if (_backplane && _subscription is null)
         {
             TrySubscribe();

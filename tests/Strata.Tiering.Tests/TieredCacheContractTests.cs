@@ -133,6 +133,25 @@ public abstract class TieredCacheContractTests : IDisposable
     }
 
     [Fact]
+    public async Task ExpireAsync_Shortened_AnotherInstanceFillsL1ForNoLongerThanRedisKeepsIt()
+    {
+        TieredCache a = NewCache(), b = NewCache();
+        await a.SetAsync("k", "v", TimeSpan.FromHours(1));
+        Assert.True(await a.ExpireAsync("k", TimeSpan.FromSeconds(30)));
+        await Eventually.True(() => b.GetStatistics().InvalidationsReceived == 2, "A's two invalidations to reach B"); // else one may drop B's fill
+
+        Assert.True((await b.GetAsync<string>("k")).HasValue); // fills B's L1 from the rewritten envelope
+        Assert.InRange(b.Local.GetTimeToLive("k")!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        CacheResult<string>[] many = await NewCache().GetManyAsync<string>(["k"]);
+        Assert.True(many[0].HasValue);
+
+        Assert.True(await a.ExpireAsync("k", Timeout.InfiniteTimeSpan));
+        TieredCache c = NewCache();
+        Assert.True((await c.GetAsync<string>("k")).HasValue);
+        Assert.Equal(Timeout.InfiniteTimeSpan, c.Local.GetTimeToLive("k"));
+    }
+
+    [Fact]
     public async Task Backplane_AfterSetOnA_BReturnsTheNewValue()
     {
         TieredCache a = NewCache(), b = NewCache();

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Time.Testing;
@@ -80,6 +81,33 @@ public class TieredCacheResilienceTests
         time.Advance(TimeSpan.FromSeconds(11));
         await cache.GetAsync<string>("a");
         Assert.Equal(afterFirst + 1, cache.GetStatistics().RemoteErrors); // the window ended: Redis is tried again
+    }
+
+    [Fact]
+    public async Task Outage_IsLoggedOncePerStateChange_NotOncePerCall()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var logger = new CapturingLogger();
+        await using var cache = new TieredCache(new TieredCacheOptions
+        {
+            Redis = Unreachable,
+            Backplane = false,
+            OperationTimeout = TimeSpan.FromMilliseconds(200),
+            CircuitBreakDuration = TimeSpan.FromSeconds(10),
+            TimeProvider = time,
+            Logger = logger,
+        });
+
+        for (int i = 0; i < 50; i++)
+        {
+            await cache.GetAsync<string>("k");
+            await cache.SetAsync("k", "v");
+        }
+
+        Assert.Single(logger.Entries, e => e.EventId == 1 && e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        time.Advance(TimeSpan.FromSeconds(11)); // the window ends; the next failure is a new state change
+        await cache.GetAsync<string>("other");
+        Assert.Equal(2, logger.Entries.Count(e => e.EventId == 1));
     }
 
     [Fact]
