@@ -135,7 +135,7 @@ internal static class TieredScenarios
         Console.WriteLine($"| batch of {BatchSize} L1-cold keys | µs/batch |");
         Console.WriteLine("| --- | ---: |");
         Console.WriteLine($"| raw StackExchange.Redis StringGetAsync(RedisKey[]) (MGET) | {r:F1} |");
-        Console.WriteLine($"| TieredCache.GetManyAsync (one GET+PTTL script, fills L1) | {s:F1} |");
+        Console.WriteLine($"| TieredCache.GetManyAsync (MGET, decodes, fills L1) | {s:F1} |");
         Console.WriteLine();
         Console.WriteLine($"- GetManyAsync / raw MGET = {s / r:F2}x (target <= 1.2x); L1 hits during the run: {stats.Local.Hits} (0 means every batch was cold)");
         Console.WriteLine();
