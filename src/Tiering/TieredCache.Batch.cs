@@ -222,18 +222,9 @@ public sealed partial class TieredCache
             return local;
         }
 
-        try
-        {
-            Task<long> unlink = UnlinkAsync(keys.Select(RemoteKey).ToArray());
-            await Task.WhenAll(unlink, PublishAsync(InvalidationKind.Keys, keys.ToArray())).WaitAsync(cancellationToken).ConfigureAwait(false);
-            OnRemoteSuccess();
-            return await unlink.ConfigureAwait(false); // already complete
-        }
-        catch (Exception ex) when (IsRemoteFailure(ex))
-        {
-            OnRemoteFailure(ex);
-            return local;
-        }
+        (bool ok, long removed) = await CommandAndInvalidateAsync(
+            _ => UnlinkAsync(keys.Select(RemoteKey).ToArray()), InvalidationKind.Keys, keys.ToArray(), cancellationToken).ConfigureAwait(false);
+        return ok ? removed : local;
     }
 
     /// <summary>

@@ -246,18 +246,8 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return local;
         }
 
-        try
-        {
-            Task<bool> delete = _database!.KeyDeleteAsync(RemoteKey(key));
-            await Task.WhenAll(delete, PublishAsync(InvalidationKind.Key, key)).WaitAsync(cancellationToken).ConfigureAwait(false);
-            OnRemoteSuccess();
-            return await delete.ConfigureAwait(false); // already complete
-        }
-        catch (Exception ex) when (IsRemoteFailure(ex))
-        {
-            OnRemoteFailure(ex);
-            return local;
-        }
+        (bool ok, bool deleted) = await CommandAndInvalidateAsync(database => database.KeyDeleteAsync(RemoteKey(key)), key, cancellationToken).ConfigureAwait(false);
+        return ok ? deleted : local;
     }
 
     /// <summary>Tells whether a fresh value exists for the key (Redis <c>EXISTS</c>).</summary>
@@ -305,19 +295,8 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return local;
         }
 
-        try
-        {
-            Task<RedisValue> getDelete = _database!.StringGetDeleteAsync(RemoteKey(key));
-            await Task.WhenAll(getDelete, PublishAsync(InvalidationKind.Key, key)).WaitAsync(cancellationToken).ConfigureAwait(false);
-            OnRemoteSuccess();
-            RedisValue raw = await getDelete.ConfigureAwait(false); // already complete
-            return raw.IsNull ? CacheResult<T>.Miss : Decode<T>(raw, out _, out _);
-        }
-        catch (Exception ex) when (IsRemoteFailure(ex))
-        {
-            OnRemoteFailure(ex);
-            return local;
-        }
+        (bool ok, RedisValue raw) = await CommandAndInvalidateAsync(database => database.StringGetDeleteAsync(RemoteKey(key)), key, cancellationToken).ConfigureAwait(false);
+        return !ok ? local : raw.IsNull ? CacheResult<T>.Miss : Decode<T>(raw, out _, out _);
     }
 
     /// <summary>
@@ -346,21 +325,12 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
 
         _local.Remove(key);
-        try
-        {
-            bool infinite = timeToLive == Timeout.InfiniteTimeSpan;
-            long logicalExpiry = infinite ? 0 : _time.GetUtcNow().Add(timeToLive).ToUnixTimeMilliseconds();
-            long physical = infinite ? -1 : (long)Math.Ceiling((timeToLive + (_failSafe ?? TimeSpan.Zero)).TotalMilliseconds);
-            Task<RedisResult> expire = _database!.ScriptEvaluateAsync(ExpireScript, [RemoteKey(key)], [logicalExpiry, physical]);
-            await Task.WhenAll(expire, PublishAsync(InvalidationKind.Key, key)).WaitAsync(cancellationToken).ConfigureAwait(false);
-            OnRemoteSuccess();
-            return (long)await expire.ConfigureAwait(false) == 1; // already complete
-        }
-        catch (Exception ex) when (IsRemoteFailure(ex))
-        {
-            OnRemoteFailure(ex);
-            return local;
-        }
+        bool infinite = timeToLive == Timeout.InfiniteTimeSpan;
+        long logicalExpiry = infinite ? 0 : _time.GetUtcNow().Add(timeToLive).ToUnixTimeMilliseconds();
+        long physical = infinite ? -1 : (long)Math.Ceiling((timeToLive + (_failSafe ?? TimeSpan.Zero)).TotalMilliseconds);
+        (bool ok, RedisResult result) = await CommandAndInvalidateAsync(
+            database => database.ScriptEvaluateAsync(ExpireScript, [RemoteKey(key)], [logicalExpiry, physical]), key, cancellationToken).ConfigureAwait(false);
+        return ok ? (long)result == 1 : local;
     }
 
     /// <summary>
@@ -625,6 +595,29 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
 
         return CacheResult<T>.Miss;
+    }
+
+    /// <summary>
+    /// Sends a command pipelined with the invalidation of <paramref name="key"/> (one round trip) and waits for both.
+    /// A Redis failure, even one thrown while the command is being issued, is counted and reported as not ok.
+    /// </summary>
+    private Task<(bool Ok, TResult Result)> CommandAndInvalidateAsync<TResult>(Func<IDatabase, Task<TResult>> command, string key, CancellationToken cancellationToken) =>
+        CommandAndInvalidateAsync(command, InvalidationKind.Key, [key], cancellationToken);
+
+    private async Task<(bool Ok, TResult Result)> CommandAndInvalidateAsync<TResult>(Func<IDatabase, Task<TResult>> command, InvalidationKind kind, string[] keys, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Task<TResult> reply = command(_database!);
+            await Task.WhenAll(reply, PublishAsync(kind, keys)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            OnRemoteSuccess();
+            return (true, await reply.ConfigureAwait(false)); // already complete
+        }
+        catch (Exception ex) when (IsRemoteFailure(ex))
+        {
+            OnRemoteFailure(ex);
+            return (false, default!);
+        }
     }
 
     private async ValueTask WriteRemoteAsync(string key, PooledBufferWriter envelope, TimeSpan? life, CancellationToken cancellationToken)

@@ -13,6 +13,14 @@ public class TieredCacheResilienceTests
 {
     private const string Unreachable = "127.0.0.1:1"; // nothing listens on port 1: connections are refused at once
 
+    /// <summary>A cache whose Redis refuses every connection, with a short timeout and no backplane.</summary>
+    private static TieredCache UnreachableCache(Action<TieredCacheOptions> configure)
+    {
+        var options = new TieredCacheOptions { Redis = Unreachable, Backplane = false, OperationTimeout = TimeSpan.FromMilliseconds(200) };
+        configure(options);
+        return new TieredCache(options);
+    }
+
     [Fact]
     public async Task NoRedisConfigured_IsALocalOnlyCacheWithTheSameSemantics()
     {
@@ -57,14 +65,7 @@ public class TieredCacheResilienceTests
     public async Task CircuitBreaker_AfterAFailure_SkipsRedisUntilTheWindowEnds()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var cache = new TieredCache(new TieredCacheOptions
-        {
-            Redis = Unreachable,
-            Backplane = false,
-            OperationTimeout = TimeSpan.FromMilliseconds(200),
-            CircuitBreakDuration = TimeSpan.FromSeconds(10),
-            TimeProvider = time,
-        });
+        await using TieredCache cache = UnreachableCache(o => { o.CircuitBreakDuration = TimeSpan.FromSeconds(10); o.TimeProvider = time; });
 
         await cache.GetAsync<string>("a");
         long afterFirst = cache.GetStatistics().RemoteErrors;
@@ -88,15 +89,7 @@ public class TieredCacheResilienceTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var logger = new CapturingLogger();
-        await using var cache = new TieredCache(new TieredCacheOptions
-        {
-            Redis = Unreachable,
-            Backplane = false,
-            OperationTimeout = TimeSpan.FromMilliseconds(200),
-            CircuitBreakDuration = TimeSpan.FromSeconds(10),
-            TimeProvider = time,
-            Logger = logger,
-        });
+        await using TieredCache cache = UnreachableCache(o => { o.CircuitBreakDuration = TimeSpan.FromSeconds(10); o.TimeProvider = time; o.Logger = logger; });
 
         for (int i = 0; i < 50; i++)
         {
@@ -114,14 +107,7 @@ public class TieredCacheResilienceTests
     public async Task FailSafe_WhileRedisIsUnavailable_ServesTheStaleValueAndCountsIt()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var cache = new TieredCache(new TieredCacheOptions
-        {
-            Redis = Unreachable,
-            Backplane = false,
-            OperationTimeout = TimeSpan.FromMilliseconds(200),
-            FailSafeMaxDuration = TimeSpan.FromMinutes(1),
-            TimeProvider = time,
-        });
+        await using TieredCache cache = UnreachableCache(o => { o.FailSafeMaxDuration = TimeSpan.FromMinutes(1); o.TimeProvider = time; });
         await cache.SetAsync("k", "v", TimeSpan.FromSeconds(1));
 
         time.Advance(TimeSpan.FromSeconds(5)); // past the time to live, within the fail-safe window
@@ -138,13 +124,7 @@ public class TieredCacheResilienceTests
     public async Task WithoutFailSafe_AnExpiredValueIsAMissEvenWhenRedisIsDown()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var cache = new TieredCache(new TieredCacheOptions
-        {
-            Redis = Unreachable,
-            Backplane = false,
-            OperationTimeout = TimeSpan.FromMilliseconds(200),
-            TimeProvider = time,
-        });
+        await using TieredCache cache = UnreachableCache(o => o.TimeProvider = time);
         await cache.SetAsync("k", "v", TimeSpan.FromSeconds(1));
         time.Advance(TimeSpan.FromSeconds(5));
 
