@@ -20,7 +20,7 @@ public sealed partial class TieredCache
     /// pipelined) for every L1 miss, filling L1 with what Redis returns for as long as each value is fresh.
     /// </summary>
     /// <typeparam name="T">The type the values were stored as.</typeparam>
-    /// <param name="keys">The keys; duplicates are read once.</param>
+    /// <param name="keys">The keys.</param>
     /// <param name="cancellationToken">Stops waiting for Redis.</param>
     /// <returns>One result per key, in the order given.</returns>
     public async ValueTask<CacheResult<T>[]> GetManyAsync<T>(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)

@@ -321,7 +321,16 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         bool local = _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry);
         if (!IsRemoteUsable())
         {
-            return local && _local.Expire(key, timeToLive);
+            if (!local)
+            {
+                return false;
+            }
+
+            // The entry carries its freshness, so a new time to live means a new entry, not just a new L1 deadline.
+            bool forever = timeToLive == Timeout.InfiniteTimeSpan;
+            long freshUntil = forever ? LocalEntry.Forever : _time.GetTimestamp() + ToTicks(timeToLive);
+            SetLocal(key, new LocalEntry(entry!.Value, freshUntil), forever ? null : timeToLive + (_failSafe ?? TimeSpan.Zero));
+            return true;
         }
 
         _local.Remove(key);

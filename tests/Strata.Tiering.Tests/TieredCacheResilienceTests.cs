@@ -39,6 +39,27 @@ public class TieredCacheResilienceTests
     }
 
     [Fact]
+    public async Task NoRedisConfigured_ExpireAsyncExtendsAndShortensTheTimeToLive()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var cache = new TieredCache(new TieredCacheOptions { TimeProvider = time });
+        await cache.SetAsync("extended", "v", TimeSpan.FromSeconds(2));
+        await cache.SetAsync("shortened", "v", TimeSpan.FromMinutes(10));
+        await cache.SetAsync("persisted", "v", TimeSpan.FromSeconds(2));
+
+        Assert.True(await cache.ExpireAsync("extended", TimeSpan.FromSeconds(30)));
+        Assert.True(await cache.ExpireAsync("shortened", TimeSpan.FromSeconds(1)));
+        Assert.True(await cache.ExpireAsync("persisted", Timeout.InfiniteTimeSpan));
+        Assert.False(await cache.ExpireAsync("missing", TimeSpan.FromSeconds(1)));
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(new CacheResult<string>(true, "v"), await cache.GetAsync<string>("extended"));
+        Assert.InRange((await cache.GetTimeToLiveAsync("extended"))!.Value, TimeSpan.FromSeconds(24), TimeSpan.FromSeconds(25));
+        Assert.Equal(CacheResult<string>.Miss, await cache.GetAsync<string>("shortened"));
+        Assert.Equal(Timeout.InfiniteTimeSpan, await cache.GetTimeToLiveAsync("persisted"));
+    }
+
+    [Fact]
     public async Task UnreachableRedis_ReadsAndWritesNeverThrow_AndWritesLandInL1()
     {
         await using var cache = new TieredCache(new TieredCacheOptions
