@@ -142,12 +142,12 @@ public sealed partial class TieredCache
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        bool remote = IsRemoteUsable();
-        var envelopes = new List<PooledBufferWriter>(remote ? items.Count : 0);
+        bool configured = _database is not null; // serialize whenever Redis is configured: see SetAsync
+        var envelopes = new List<PooledBufferWriter>(configured ? items.Count : 0);
         try
         {
             long logicalExpiry = ttl is { } life ? _time.GetUtcNow().Add(life).ToUnixTimeMilliseconds() : 0;
-            if (remote)
+            if (configured)
             {
                 foreach (KeyValuePair<string, T> item in items)
                 {
@@ -165,7 +165,7 @@ public sealed partial class TieredCache
                 SetLocal(item.Key, new LocalEntry(item.Value, freshUntil), localLife);
             }
 
-            if (!remote || items.Count == 0)
+            if (!IsRemoteUsable() || items.Count == 0)
             {
                 return;
             }

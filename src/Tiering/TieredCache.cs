@@ -208,9 +208,10 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
 
         // Serialize before any state changes, so that a value the serializer refuses throws without leaving L1 and
-        // L2 disagreeing.
+        // L2 disagreeing; and whenever Redis is configured, even while the circuit is open, so that such a value is
+        // refused the same way whether or not Redis happens to be reachable.
         PooledBufferWriter? envelope = null;
-        if (IsRemoteUsable())
+        if (_database is not null)
         {
             envelope = BufferWriterPool.Rent();
             try
@@ -229,6 +230,12 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         long freshUntil = ttl is { } fresh ? _time.GetTimestamp() + ToTicks(fresh) : LocalEntry.Forever;
         TimeSpan? localLife = ttl is { } l ? l + (_failSafe ?? TimeSpan.Zero) : null;
         SetLocal(key, new LocalEntry(value, freshUntil), localLife);
+        if (envelope is not null && !IsRemoteUsable())
+        {
+            BufferWriterPool.Return(envelope); // the circuit is open: the write stays in L1
+            envelope = null;
+        }
+
         return envelope is null ? default : WriteRemoteAsync(key, envelope, localLife, cancellationToken);
     }
 

@@ -125,6 +125,20 @@ public class TieredCacheResilienceTests
     }
 
     [Fact]
+    public async Task SetAsync_RefusedValueWhileTheCircuitIsOpen_StillThrowsAndChangesNothing()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using TieredCache cache = UnreachableCache(o => { o.CircuitBreakDuration = TimeSpan.FromMinutes(1); o.TimeProvider = time; });
+        await cache.SetAsync("k", "before"); // fails against Redis: the circuit opens
+        Assert.NotEqual(TieredCacheState.Connected, cache.State);
+
+        await Assert.ThrowsAnyAsync<Exception>(async () => await cache.SetAsync("k", new Action(() => { })));
+        await Assert.ThrowsAnyAsync<Exception>(async () => await cache.SetManyAsync<object>([new("k", new Action(() => { }))]));
+
+        Assert.Equal("before", (await cache.GetAsync<string>("k")).Value);
+    }
+
+    [Fact]
     public async Task FailSafe_WhileRedisIsUnavailable_ServesTheStaleValueAndCountsIt()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
