@@ -474,11 +474,24 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
     private long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 
+    /// <remarks>
+    /// Without fail-safe, L1 keeps an entry exactly as long as it is fresh, so an entry L1 returns is fresh and the
+    /// clock need not be read on the hit path; with fail-safe, L1 keeps it the window longer and the clock decides.
+    /// </remarks>
     private bool IsFresh(LocalEntry entry) =>
-        entry.FreshUntil == LocalEntry.Forever || entry.FreshUntil > _time.GetTimestamp();
+        _failSafe is null || entry.FreshUntil == LocalEntry.Forever || entry.FreshUntil > _time.GetTimestamp();
 
-    private TimeSpan LocalTimeToLive(LocalEntry entry) =>
-        entry.FreshUntil == LocalEntry.Forever ? Timeout.InfiniteTimeSpan : _time.GetElapsedTime(_time.GetTimestamp(), entry.FreshUntil);
+    /// <summary>The entry's remaining freshness, or null once it has none (L1 may hold it a fraction of a millisecond longer).</summary>
+    private TimeSpan? LocalTimeToLive(LocalEntry entry)
+    {
+        if (entry.FreshUntil == LocalEntry.Forever)
+        {
+            return Timeout.InfiniteTimeSpan;
+        }
+
+        TimeSpan remaining = _time.GetElapsedTime(_time.GetTimestamp(), entry.FreshUntil);
+        return remaining > TimeSpan.Zero ? remaining : null;
+    }
 
     /// <summary>The fresh part of a Redis PTTL: Redis keeps values the fail-safe window longer than they are fresh.</summary>
     private long FreshMilliseconds(long pttl) => pttl - (long)(_failSafe ?? TimeSpan.Zero).TotalMilliseconds;
