@@ -2,46 +2,25 @@ using System;
 
 namespace Strata.Tiering.Tests.Support;
 
-/// <summary>The shared single redis-server of ./test.sh, or one of its own.</summary>
-public sealed class SingleRedis : IDisposable
+/// <summary>
+/// Redis for a test class: the instance ./test.sh started (its address in <paramref name="variable"/>), or, when the
+/// tests run without it, one of its own started by <paramref name="start"/> and stopped with the fixture.
+/// </summary>
+public abstract class RedisFixture(string variable, Func<RedisProcess> start) : IDisposable
 {
-    private readonly RedisProcess? _own;
+    private readonly RedisProcess? _own = string.IsNullOrEmpty(Environment.GetEnvironmentVariable(variable)) ? start() : null;
 
-    public SingleRedis()
+    public string Configuration => _own?.Configuration ?? Environment.GetEnvironmentVariable(variable)!;
+
+    public void Dispose()
     {
-        string? shared = Environment.GetEnvironmentVariable("STRATA_TEST_REDIS");
-        if (string.IsNullOrEmpty(shared))
-        {
-            _own = RedisProcess.StartServer();
-            shared = _own.Configuration;
-        }
-
-        Configuration = shared;
+        _own?.Dispose();
+        GC.SuppressFinalize(this);
     }
-
-    public string Configuration { get; }
-
-    public void Dispose() => _own?.Dispose();
 }
+
+/// <summary>The shared single redis-server of ./test.sh, or one of its own.</summary>
+public sealed class SingleRedis() : RedisFixture("STRATA_TEST_REDIS", () => RedisProcess.StartServer());
 
 /// <summary>The shared three-primary Redis Cluster of ./test.sh, or one of its own.</summary>
-public sealed class ClusterRedis : IDisposable
-{
-    private readonly RedisProcess? _own;
-
-    public ClusterRedis()
-    {
-        string? shared = Environment.GetEnvironmentVariable("STRATA_TEST_REDIS_CLUSTER");
-        if (string.IsNullOrEmpty(shared))
-        {
-            _own = RedisProcess.StartCluster();
-            shared = _own.Configuration;
-        }
-
-        Configuration = shared;
-    }
-
-    public string Configuration { get; }
-
-    public void Dispose() => _own?.Dispose();
-}
+public sealed class ClusterRedis() : RedisFixture("STRATA_TEST_REDIS_CLUSTER", RedisProcess.StartCluster);
