@@ -133,16 +133,8 @@ internal sealed class Segment<TValue>
         }
 
         replacement.Next = node.Next;
-        replacement.Visited = node.Visited;
         Volatile.Write(ref link, replacement);
-        Eviction.Replace(node, replacement);
-        Wheel.Unschedule(node);
-        if (replacement.HasDeadline)
-        {
-            Wheel.Schedule(replacement);
-        }
-
-        node.IsUnlinked = true;
+        HandOver(node, replacement);
         Weight += replacement.Links.Weight - node.Links.Weight;
     }
 
@@ -166,6 +158,23 @@ internal sealed class Segment<TValue>
         Count = 0;
         Weight = 0;
         return head;
+    }
+
+    /// <summary>
+    /// Gives <paramref name="replacement"/> the place <paramref name="node"/> holds in the eviction list and the timer
+    /// wheel, and its visited bit, and retires <paramref name="node"/>. The caller links the replacement into a chain.
+    /// </summary>
+    private void HandOver(Node<TValue> node, Node<TValue> replacement)
+    {
+        replacement.Visited = node.Visited;
+        Eviction.Replace(node, replacement);
+        Wheel.Unschedule(node);
+        if (replacement.HasDeadline)
+        {
+            Wheel.Schedule(replacement);
+        }
+
+        node.IsUnlinked = true;
     }
 
     private static int ChainLength(Node<TValue> head)
@@ -193,21 +202,11 @@ internal sealed class Segment<TValue>
             for (Node<TValue>? node = bucket.Head; node is not null; node = node.Next)
             {
                 int hash = rehash ? KeyHash.Randomized(node.Key) : node.Hash;
-                var copy = new Node<TValue>(node.Key, hash, node.Value, node.Deadline, node.Links.Weight, node.Links.Stamp)
-                {
-                    Visited = node.Visited,
-                };
+                var copy = new Node<TValue>(node.Key, hash, node.Value, node.Deadline, node.Links.Weight, node.Links.Stamp);
                 ref Node<TValue>? head = ref BucketArray<TValue>.Slot(buckets, hash);
                 copy.Next = head;
                 head = copy;
-                Eviction.Replace(node, copy);
-                if (node.Links.WheelSlot != Node<TValue>.Unscheduled)
-                {
-                    Wheel.Unschedule(node);
-                    Wheel.Schedule(copy);
-                }
-
-                node.IsUnlinked = true;
+                HandOver(node, copy);
                 if (ReferenceEquals(node, tracked))
                 {
                     tracked = copy;
