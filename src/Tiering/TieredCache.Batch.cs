@@ -63,12 +63,11 @@ public sealed partial class TieredCache
             return results;
         }
 
-        long epoch = Volatile.Read(ref _epoch);
-        var versions = new long[misses.Count];
+        var before = new (long Slot, long Epoch)[misses.Count];
         var remoteKeys = new RedisKey[misses.Count];
         for (int m = 0; m < misses.Count; m++)
         {
-            versions[m] = Volatile.Read(ref _versions[VersionSlot(keys[misses[m]])]);
+            before[m] = VersionsOf(keys[misses[m]]);
             remoteKeys[m] = RemoteKey(keys[misses[m]]);
         }
 
@@ -92,25 +91,10 @@ public sealed partial class TieredCache
         for (int m = 0; m < misses.Count; m++)
         {
             int i = misses[m];
-            string key = keys[i];
-            if (values[m].IsNull)
+            results[i] = AcceptRemote<T>(values[m], out LocalEntry? fill, out TimeSpan? life);
+            if (fill is not null)
             {
-                Interlocked.Increment(ref _remoteMisses);
-                continue;
-            }
-
-            CacheResult<T> result = Decode<T>(values[m], out object? boxed, out long logicalExpiry);
-            if (!result.HasValue || !TryLocalLife(logicalExpiry, out long freshUntil, out TimeSpan? life))
-            {
-                continue;
-            }
-
-            results[i] = result;
-            Interlocked.Increment(ref _remoteHits);
-            SetLocal(key, new LocalEntry(boxed, freshUntil), life);
-            if (Volatile.Read(ref _versions[VersionSlot(key)]) != versions[m] || Volatile.Read(ref _epoch) != epoch)
-            {
-                _local.Remove(key);
+                FillLocal(keys[i], fill, life, before[m]);
             }
         }
 
@@ -127,11 +111,7 @@ public sealed partial class TieredCache
     {
         ArgumentNullException.ThrowIfNull(items);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        TimeSpan? ttl = timeToLive ?? _defaultTimeToLive;
-        if (ttl is { } t && t <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeToLive), t, "A time to live must be positive, or null for the default.");
-        }
+        WriteLifetime lifetime = LifetimeOf(ResolveTimeToLive(timeToLive));
 
         for (int i = 0; i < items.Count; i++)
         {
@@ -146,23 +126,20 @@ public sealed partial class TieredCache
         var envelopes = new List<PooledBufferWriter>(configured ? items.Count : 0);
         try
         {
-            long logicalExpiry = ttl is { } life ? _time.GetUtcNow().Add(life).ToUnixTimeMilliseconds() : 0;
             if (configured)
             {
                 foreach (KeyValuePair<string, T> item in items)
                 {
                     PooledBufferWriter envelope = BufferWriterPool.Rent();
                     envelopes.Add(envelope);
-                    CacheEnvelope.Write(envelope, item.Value, logicalExpiry, _serializer); // may throw: nothing written yet
+                    CacheEnvelope.Write(envelope, item.Value, lifetime.LogicalExpiry, _serializer); // may throw: nothing written yet
                 }
             }
 
-            long freshUntil = ttl is { } fresh ? _time.GetTimestamp() + ToTicks(fresh) : LocalEntry.Forever;
-            TimeSpan? localLife = ttl is { } l ? l + (_failSafe ?? TimeSpan.Zero) : null;
             foreach (KeyValuePair<string, T> item in items)
             {
                 BumpVersion(item.Key);
-                SetLocal(item.Key, new LocalEntry(item.Value, freshUntil), localLife);
+                SetLocal(item.Key, new LocalEntry(item.Value, lifetime.FreshUntil), lifetime.Life);
             }
 
             if (!IsRemoteUsable() || items.Count == 0)
@@ -177,7 +154,7 @@ public sealed partial class TieredCache
                 var sets = new Task[items.Count + 1];
                 for (int i = 0; i < items.Count; i++)
                 {
-                    sets[i] = batch.StringSetAsync(RemoteKey(items[i].Key), (RedisValue)envelopes[i].WrittenMemory, localLife, When.Always);
+                    sets[i] = batch.StringSetAsync(RemoteKey(items[i].Key), (RedisValue)envelopes[i].WrittenMemory, lifetime.Life, When.Always);
                 }
 
                 batch.Execute();

@@ -199,12 +199,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     public ValueTask SetAsync<T>(string key, T value, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
-        TimeSpan? ttl = timeToLive ?? _defaultTimeToLive;
-        if (ttl is { } t && t <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeToLive), t, "A time to live must be positive, or null for the default.");
-        }
-
+        WriteLifetime lifetime = LifetimeOf(ResolveTimeToLive(timeToLive));
         cancellationToken.ThrowIfCancellationRequested();
 
         // Serialize before any state changes, so that a value the serializer refuses throws without leaving L1 and
@@ -216,8 +211,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             envelope = BufferWriterPool.Rent();
             try
             {
-                long logicalExpiry = ttl is { } life ? _time.GetUtcNow().Add(life).ToUnixTimeMilliseconds() : 0;
-                CacheEnvelope.Write(envelope, value, logicalExpiry, _serializer);
+                CacheEnvelope.Write(envelope, value, lifetime.LogicalExpiry, _serializer);
             }
             catch
             {
@@ -227,16 +221,14 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
 
         BumpVersion(key);
-        long freshUntil = ttl is { } fresh ? _time.GetTimestamp() + ToTicks(fresh) : LocalEntry.Forever;
-        TimeSpan? localLife = ttl is { } l ? l + (_failSafe ?? TimeSpan.Zero) : null;
-        SetLocal(key, new LocalEntry(value, freshUntil), localLife);
+        SetLocal(key, new LocalEntry(value, lifetime.FreshUntil), lifetime.Life);
         if (envelope is not null && !IsRemoteUsable())
         {
             BufferWriterPool.Return(envelope); // the circuit is open: the write stays in L1
             envelope = null;
         }
 
-        return envelope is null ? default : WriteRemoteAsync(key, envelope, localLife, cancellationToken);
+        return envelope is null ? default : WriteRemoteAsync(key, envelope, lifetime.Life, cancellationToken);
     }
 
     /// <summary>Removes a key from both tiers and tells the other instances (Redis <c>DEL</c>).</summary>
@@ -324,6 +316,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
         // L1 keeps a value's freshness with the value, so the simplest correct change is to drop it: the next read
         // refills it with Redis's new time to live.
+        WriteLifetime lifetime = LifetimeOf(timeToLive == Timeout.InfiniteTimeSpan ? null : timeToLive);
         BumpVersion(key);
         bool local = _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry);
         if (!IsRemoteUsable())
@@ -334,18 +327,14 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             }
 
             // The entry carries its freshness, so a new time to live means a new entry, not just a new L1 deadline.
-            bool forever = timeToLive == Timeout.InfiniteTimeSpan;
-            long freshUntil = forever ? LocalEntry.Forever : _time.GetTimestamp() + ToTicks(timeToLive);
-            SetLocal(key, new LocalEntry(entry!.Value, freshUntil), forever ? null : timeToLive + (_failSafe ?? TimeSpan.Zero));
+            SetLocal(key, new LocalEntry(entry!.Value, lifetime.FreshUntil), lifetime.Life);
             return true;
         }
 
         _local.Remove(key);
-        bool infinite = timeToLive == Timeout.InfiniteTimeSpan;
-        long logicalExpiry = infinite ? 0 : _time.GetUtcNow().Add(timeToLive).ToUnixTimeMilliseconds();
-        long physical = infinite ? -1 : (long)Math.Ceiling((timeToLive + (_failSafe ?? TimeSpan.Zero)).TotalMilliseconds);
+        long physical = lifetime.Life is { } life ? (long)Math.Ceiling(life.TotalMilliseconds) : -1;
         (bool ok, RedisResult result) = await CommandAndInvalidateAsync(
-            database => database.ScriptEvaluateAsync(ExpireScript, [RemoteKey(key)], [logicalExpiry, physical]), key, cancellationToken).ConfigureAwait(false);
+            database => database.ScriptEvaluateAsync(ExpireScript, [RemoteKey(key)], [lifetime.LogicalExpiry, physical]), key, cancellationToken).ConfigureAwait(false);
         return ok ? (long)result == 1 : local;
     }
 
@@ -472,6 +461,32 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
     private RedisKey RemoteKey(string key) => new(_keyPrefix + key);
 
+    /// <summary>The time to live of a write: the given one or the default; zero or negative is refused.</summary>
+    private TimeSpan? ResolveTimeToLive(TimeSpan? timeToLive)
+    {
+        TimeSpan? ttl = timeToLive ?? _defaultTimeToLive;
+        if (ttl is { } t && t <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeToLive), t, "A time to live must be positive, or null for the default.");
+        }
+
+        return ttl;
+    }
+
+    /// <summary>
+    /// What a write's time to live (null: none) means in each place: the envelope's logical expiry, the L1 entry's
+    /// freshness, and the life of both copies, which is the time to live plus the fail-safe window.
+    /// </summary>
+    private WriteLifetime LifetimeOf(TimeSpan? timeToLive) => timeToLive is { } ttl
+        ? new WriteLifetime(_time.GetUtcNow().Add(ttl).ToUnixTimeMilliseconds(), _time.GetTimestamp() + ToTicks(ttl), ttl + (_failSafe ?? TimeSpan.Zero))
+        : new WriteLifetime(0, LocalEntry.Forever, null);
+
+    /// <summary>See <see cref="LifetimeOf"/>.</summary>
+    /// <param name="LogicalExpiry">Unix milliseconds, 0 for none: the envelope's field.</param>
+    /// <param name="FreshUntil">The L1 entry's <see cref="LocalEntry.FreshUntil"/>.</param>
+    /// <param name="Life">How long L1 and Redis keep the value; null for no expiry.</param>
+    private readonly record struct WriteLifetime(long LogicalExpiry, long FreshUntil, TimeSpan? Life);
+
     private long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 
     /// <remarks>
@@ -527,9 +542,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return FailSafe<T>(stale);
         }
 
-        int slot = VersionSlot(key);
-        long version = Volatile.Read(ref _versions[slot]);
-        long epoch = Volatile.Read(ref _epoch);
+        (long Slot, long Epoch) before = VersionsOf(key);
         RedisValue raw;
         try
         {
@@ -542,6 +555,33 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return FailSafe<T>(stale);
         }
 
+        CacheResult<T> result = AcceptRemote<T>(raw, out LocalEntry? fill, out TimeSpan? life);
+        if (fill is not null)
+        {
+            if (BeforeLocalFill is { } hook)
+            {
+                await hook(key).ConfigureAwait(false);
+            }
+
+            FillLocal(key, fill, life, before);
+        }
+
+        return result;
+    }
+
+    /// <summary>The fill-race versions of a key: noted before a Redis read, compared after its fill.</summary>
+    private (long Slot, long Epoch) VersionsOf(string key) =>
+        (Volatile.Read(ref _versions[VersionSlot(key)]), Volatile.Read(ref _epoch));
+
+    /// <summary>
+    /// Turns what Redis returned for a key into a result, counting it. <paramref name="fill"/> is the L1 entry to
+    /// install, or null when there is nothing to install (missing, undecodable, or stale: a stale copy is not served
+    /// while Redis answers).
+    /// </summary>
+    private CacheResult<T> AcceptRemote<T>(RedisValue raw, out LocalEntry? fill, out TimeSpan? life)
+    {
+        fill = null;
+        life = null;
         if (raw.IsNull)
         {
             Interlocked.Increment(ref _remoteMisses);
@@ -549,24 +589,27 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
 
         CacheResult<T> result = Decode<T>(raw, out object? boxed, out long logicalExpiry);
-        if (!result.HasValue || !TryLocalLife(logicalExpiry, out long freshUntil, out TimeSpan? life))
+        if (!result.HasValue || !TryLocalLife(logicalExpiry, out long freshUntil, out life))
         {
-            return CacheResult<T>.Miss; // undecodable, or stale: a stale copy is not served while Redis answers
+            return CacheResult<T>.Miss;
         }
 
         Interlocked.Increment(ref _remoteHits);
-        if (BeforeLocalFill is { } hook)
-        {
-            await hook(key).ConfigureAwait(false);
-        }
-
-        SetLocal(key, new LocalEntry(boxed, freshUntil), life);
-        if (Volatile.Read(ref _versions[slot]) != version || Volatile.Read(ref _epoch) != epoch)
-        {
-            _local.Remove(key); // an invalidation or a local write landed during the read: do not keep what we read
-        }
-
+        fill = new LocalEntry(boxed, freshUntil);
         return result;
+    }
+
+    /// <summary>
+    /// Installs a value read from Redis in L1, then takes it out again if an invalidation or a local write for the key
+    /// landed since <paramref name="before"/> was noted: what the read fetched may be older than that (the fill race).
+    /// </summary>
+    private void FillLocal(string key, LocalEntry fill, TimeSpan? life, (long Slot, long Epoch) before)
+    {
+        SetLocal(key, fill, life);
+        if (VersionsOf(key) != before)
+        {
+            _local.Remove(key);
+        }
     }
 
     /// <summary>
