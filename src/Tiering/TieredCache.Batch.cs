@@ -28,8 +28,8 @@ public sealed partial class TieredCache
         ArgumentNullException.ThrowIfNull(keys);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var results = new CacheResult<T>[keys.Count];
-        var misses = new List<int>();
-        var stale = new Dictionary<int, LocalEntry>();
+        var misses = new List<int>(keys.Count);
+        Dictionary<int, LocalEntry>? stale = null; // entries past their freshness, kept for fail-safe reads
         for (int i = 0; i < keys.Count; i++)
         {
             string key = keys[i] ?? throw new ArgumentException($"keys[{i}] is null.", nameof(keys));
@@ -41,7 +41,7 @@ public sealed partial class TieredCache
                     continue;
                 }
 
-                stale[i] = entry;
+                (stale ??= [])[i] = entry;
             }
 
             misses.Add(i);
@@ -57,7 +57,7 @@ public sealed partial class TieredCache
         {
             foreach (int i in misses)
             {
-                results[i] = FailSafe<T>(stale.GetValueOrDefault(i));
+                results[i] = FailSafe<T>(stale?.GetValueOrDefault(i));
             }
 
             return results;
@@ -82,16 +82,17 @@ public sealed partial class TieredCache
             OnRemoteFailure(ex);
             foreach (int i in misses)
             {
-                results[i] = FailSafe<T>(stale.GetValueOrDefault(i));
+                results[i] = FailSafe<T>(stale?.GetValueOrDefault(i));
             }
 
             return results;
         }
 
+        Instant now = Now();
         for (int m = 0; m < misses.Count; m++)
         {
             int i = misses[m];
-            results[i] = AcceptRemote<T>(values[m], out LocalEntry? fill, out TimeSpan? life);
+            results[i] = AcceptRemote<T>(values[m], now, out LocalEntry? fill, out TimeSpan? life);
             if (fill is not null)
             {
                 FillLocal(keys[i], fill, life, before[m]);
@@ -301,6 +302,11 @@ public sealed partial class TieredCache
     /// <summary>MGET: one command on a single server, one per hash slot (pipelined) on a cluster.</summary>
     private async Task<RedisValue[]> ReadManyAsync(RedisKey[] keys, CancellationToken cancellationToken)
     {
+        if (!IsCluster())
+        {
+            return await _database!.StringGetAsync(keys).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var values = new RedisValue[keys.Length];
         List<(int[] Indexes, Task<RedisValue[]> Reply)> calls = [];
         foreach (int[] group in GroupBySlot(keys))

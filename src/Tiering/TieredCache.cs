@@ -1,4 +1,5 @@
 using System;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -62,6 +63,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     private readonly IDatabase? _database;
     private readonly RedisChannel _channel;
     private readonly string _keyPrefix;
+    private readonly RedisKey _remotePrefix; // the prefix as UTF-8 bytes: a key is sent as prefix + key without a concatenated string
     private readonly ICacheSerializer _serializer;
     private readonly TimeProvider _time;
     private readonly ILogger? _logger;
@@ -109,6 +111,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _keyPrefix = options.KeyPrefix;
+        _remotePrefix = Encoding.UTF8.GetBytes(_keyPrefix);
         _serializer = options.Serializer;
         _time = options.TimeProvider;
         _logger = options.Logger;
@@ -459,7 +462,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
     }
 
-    private RedisKey RemoteKey(string key) => new(_keyPrefix + key);
+    private RedisKey RemoteKey(string key) => _remotePrefix.Append(key);
 
     /// <summary>The time to live of a write: the given one or the default; zero or negative is refused.</summary>
     private TimeSpan? ResolveTimeToLive(TimeSpan? timeToLive)
@@ -486,6 +489,12 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     /// <param name="FreshUntil">The L1 entry's <see cref="LocalEntry.FreshUntil"/>.</param>
     /// <param name="Life">How long L1 and Redis keep the value; null for no expiry.</param>
     private readonly record struct WriteLifetime(long LogicalExpiry, long FreshUntil, TimeSpan? Life);
+
+    /// <summary>Reads both clocks once; a batch reads them once for all its keys.</summary>
+    private Instant Now() => new(_time.GetUtcNow().ToUnixTimeMilliseconds(), _time.GetTimestamp());
+
+    /// <summary>One instant on both clocks: wall time for envelopes (shared across instances), timestamps for L1.</summary>
+    private readonly record struct Instant(long UnixMilliseconds, long Timestamp);
 
     private long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 
@@ -555,7 +564,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return FailSafe<T>(stale);
         }
 
-        CacheResult<T> result = AcceptRemote<T>(raw, out LocalEntry? fill, out TimeSpan? life);
+        CacheResult<T> result = AcceptRemote<T>(raw, Now(), out LocalEntry? fill, out TimeSpan? life);
         if (fill is not null)
         {
             if (BeforeLocalFill is { } hook)
@@ -578,7 +587,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     /// install, or null when there is nothing to install (missing, undecodable, or stale: a stale copy is not served
     /// while Redis answers).
     /// </summary>
-    private CacheResult<T> AcceptRemote<T>(RedisValue raw, out LocalEntry? fill, out TimeSpan? life)
+    private CacheResult<T> AcceptRemote<T>(RedisValue raw, Instant now, out LocalEntry? fill, out TimeSpan? life)
     {
         fill = null;
         life = null;
@@ -589,7 +598,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
 
         CacheResult<T> result = Decode<T>(raw, out object? boxed, out long logicalExpiry);
-        if (!result.HasValue || !TryLocalLife(logicalExpiry, out long freshUntil, out life))
+        if (!result.HasValue || !TryLocalLife(logicalExpiry, now, out long freshUntil, out life))
         {
             return CacheResult<T>.Miss;
         }
@@ -617,7 +626,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     /// fail-safe window, which is exactly when Redis drops the value (both were set by the same write). False when the
     /// value is no longer fresh.
     /// </summary>
-    private bool TryLocalLife(long logicalExpiryUnixMilliseconds, out long freshUntil, out TimeSpan? life)
+    private bool TryLocalLife(long logicalExpiryUnixMilliseconds, Instant now, out long freshUntil, out TimeSpan? life)
     {
         if (logicalExpiryUnixMilliseconds == 0)
         {
@@ -626,8 +635,8 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return true;
         }
 
-        long fresh = logicalExpiryUnixMilliseconds - _time.GetUtcNow().ToUnixTimeMilliseconds();
-        freshUntil = _time.GetTimestamp() + ToTicks(TimeSpan.FromMilliseconds(Math.Max(fresh, 0)));
+        long fresh = logicalExpiryUnixMilliseconds - now.UnixMilliseconds;
+        freshUntil = now.Timestamp + ToTicks(TimeSpan.FromMilliseconds(Math.Max(fresh, 0)));
         life = TimeSpan.FromMilliseconds(fresh) + (_failSafe ?? TimeSpan.Zero);
         if (fresh > 0)
         {
