@@ -69,6 +69,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     private readonly ILogger? _logger;
     private readonly TimeSpan? _defaultTimeToLive;
     private readonly TimeSpan? _failSafe;
+    private readonly TimeSpan? _localCap; // LocalTimeToLive, when Redis is configured
     private readonly long _circuitBreakTicks;
     private readonly bool _backplane;
     private readonly Guid _instanceId = Guid.NewGuid();
@@ -119,9 +120,13 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         _failSafe = options.FailSafeMaxDuration;
         _circuitBreakTicks = (long)(options.CircuitBreakDuration.TotalSeconds * _time.TimestampFrequency);
         _backplane = options.Backplane;
+        Func<string, object?, long>? weigher = options.LocalWeigher;
         _local = new LocalCache<LocalEntry>(new LocalCacheOptions<LocalEntry>
         {
             MaxEntries = options.LocalMaxEntries,
+            MaxWeight = options.LocalMaxWeight,
+            Weigher = weigher is null ? null : (key, entry) => weigher(key, entry.Value),
+            ConcurrencyLevel = options.LocalConcurrencyLevel,
             TimeProvider = options.TimeProvider,
         });
 
@@ -145,6 +150,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
         _redis = connection;
         _ownsRedis = ownsConnection;
+        _localCap = options.LocalTimeToLive;
         _database = connection.GetDatabase();
         _channel = RedisChannel.Literal(_keyPrefix + "__invalidate");
         connection.ConnectionFailed += OnConnectionFailed;
@@ -531,8 +537,17 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         return CacheResult<T>.Miss;
     }
 
+    /// <summary>
+    /// Writes an L1 entry for <paramref name="life"/> (null: no expiry), or for <see cref="TieredCacheOptions.LocalTimeToLive"/>
+    /// when that is shorter: L1 never keeps a value longer than Redis does, and may keep it less.
+    /// </summary>
     private void SetLocal(string key, LocalEntry entry, TimeSpan? life)
     {
+        if (_localCap is { } cap && (life is null || life > cap))
+        {
+            life = cap;
+        }
+
         if (life is { } l)
         {
             _local.Set(key, entry, l);

@@ -19,8 +19,38 @@ public sealed class TieredCacheOptions
     /// <summary>Gets or sets the time to live of values written without one; <see langword="null"/> for none.</summary>
     public TimeSpan? DefaultTimeToLive { get; set; }
 
-    /// <summary>Gets or sets the largest number of entries the in-process tier holds. Default 100,000.</summary>
-    public int LocalMaxEntries { get; set; } = 100_000;
+    /// <summary>
+    /// Gets or sets the largest number of entries the in-process tier (L1) holds, or <see langword="null"/> for no entry
+    /// bound (then <see cref="LocalMaxWeight"/> should be set). Default 100,000. When full, L1 evicts by SIEVE; an evicted
+    /// value is read from Redis again on its next use.
+    /// </summary>
+    public int? LocalMaxEntries { get; set; } = 100_000;
+
+    /// <summary>
+    /// Gets or sets the largest total weight of L1's entries, as measured by <see cref="LocalWeigher"/> (for example an
+    /// estimate of their size in bytes), or <see langword="null"/> (the default) for no weight bound.
+    /// </summary>
+    public long? LocalMaxWeight { get; set; }
+
+    /// <summary>
+    /// Gets or sets the function that weighs an L1 entry from its key and value, for <see cref="LocalMaxWeight"/>.
+    /// Called once per L1 write, outside of any lock; it must return a non-negative number.
+    /// </summary>
+    public Func<string, object?, long>? LocalWeigher { get; set; }
+
+    /// <summary>
+    /// Gets or sets the longest L1 keeps a value when Redis is configured, or <see langword="null"/> (the default) to
+    /// keep it for as long as Redis does. A shorter time bounds how stale L1 can be without the backplane, at the cost
+    /// of more Redis reads; it also bounds how long a value stays available to fail-safe reads. Ignored by an L1-only
+    /// cache, whose L1 is the only copy.
+    /// </summary>
+    public TimeSpan? LocalTimeToLive { get; set; }
+
+    /// <summary>
+    /// Gets or sets the number of independently locked L1 stripes, or <see langword="null"/> (the default) for four per
+    /// processor. See <see cref="LocalCacheOptions{TValue}.ConcurrencyLevel"/>.
+    /// </summary>
+    public int? LocalConcurrencyLevel { get; set; }
 
     /// <summary>Gets or sets how values are turned into bytes for Redis. Default: MemoryPack.</summary>
     public ICacheSerializer Serializer { get; set; } = MemoryPackCacheSerializer.Instance;
@@ -60,9 +90,29 @@ public sealed class TieredCacheOptions
             throw new ArgumentOutOfRangeException(Param, ttl, $"{nameof(DefaultTimeToLive)} must be positive or null; it was {ttl}.");
         }
 
-        if (LocalMaxEntries <= 0)
+        if (LocalMaxEntries is <= 0)
         {
-            throw new ArgumentOutOfRangeException(Param, LocalMaxEntries, $"{nameof(LocalMaxEntries)} must be positive; it was {LocalMaxEntries}.");
+            throw new ArgumentOutOfRangeException(Param, LocalMaxEntries, $"{nameof(LocalMaxEntries)} must be positive or null; it was {LocalMaxEntries}.");
+        }
+
+        if (LocalMaxWeight is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(Param, LocalMaxWeight, $"{nameof(LocalMaxWeight)} must be positive or null; it was {LocalMaxWeight}.");
+        }
+
+        if (LocalMaxWeight is not null && LocalWeigher is null)
+        {
+            throw new ArgumentException($"{nameof(LocalMaxWeight)} needs {nameof(LocalWeigher)} to weigh entries.", Param);
+        }
+
+        if (LocalTimeToLive is { } localTtl && localTtl <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(Param, localTtl, $"{nameof(LocalTimeToLive)} must be positive or null; it was {localTtl}.");
+        }
+
+        if (LocalConcurrencyLevel is < 1 or > LocalCacheOptions<object>.MaxConcurrencyLevel)
+        {
+            throw new ArgumentOutOfRangeException(Param, LocalConcurrencyLevel, $"{nameof(LocalConcurrencyLevel)} must be between 1 and {LocalCacheOptions<object>.MaxConcurrencyLevel}, or null; it was {LocalConcurrencyLevel}.");
         }
 
         if (Serializer is null)

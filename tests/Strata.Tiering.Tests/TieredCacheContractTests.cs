@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 using Strata.Tiering.Tests.Support;
 using Xunit;
@@ -38,6 +39,27 @@ public abstract class TieredCacheContractTests : IDisposable
         Assert.Equal(1, stats.RemoteHits);
         Assert.Equal(1, stats.Local.Hits);
         Assert.Equal(TieredCacheState.Connected, b.State);
+    }
+
+    [Fact]
+    public async Task LocalTimeToLive_DropsTheL1CopyEarly_AndTheNextReadGoesToRedis()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        TieredCache cache = NewCache(o =>
+        {
+            o.LocalTimeToLive = TimeSpan.FromSeconds(10);
+            o.TimeProvider = time;
+        });
+        await cache.SetAsync("k", "v", TimeSpan.FromHours(1));
+        Assert.True(cache.Local.TryGet("k", out _));
+
+        time.Advance(TimeSpan.FromSeconds(11));
+
+        Assert.False(cache.Local.TryGet("k", out _));
+        Assert.Equal(new CacheResult<string>(true, "v"), await cache.GetAsync<string>("k"));
+        Assert.Equal(1, cache.GetStatistics().RemoteHits);
+        Assert.True(cache.Local.TryGet("k", out _)); // refilled, again for at most LocalTimeToLive
+        Assert.InRange((await cache.GetTimeToLiveAsync("k"))!.Value, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1)); // Redis's
     }
 
     [Fact]

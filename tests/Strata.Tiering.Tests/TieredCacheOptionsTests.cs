@@ -1,4 +1,6 @@
 using System;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace Strata.Tiering.Tests;
@@ -10,6 +12,11 @@ public class TieredCacheOptionsTests
         { o => o.KeyPrefix = "", "KeyPrefix" },
         { o => o.DefaultTimeToLive = TimeSpan.Zero, "DefaultTimeToLive" },
         { o => o.LocalMaxEntries = 0, "LocalMaxEntries" },
+        { o => o.LocalMaxWeight = 0, "LocalMaxWeight" },
+        { o => o.LocalMaxWeight = 1000, "LocalWeigher" },
+        { o => o.LocalTimeToLive = TimeSpan.FromSeconds(-1), "LocalTimeToLive" },
+        { o => o.LocalConcurrencyLevel = 0, "LocalConcurrencyLevel" },
+        { o => o.LocalConcurrencyLevel = 257, "LocalConcurrencyLevel" },
         { o => o.Serializer = null!, "Serializer" },
         { o => o.FailSafeMaxDuration = TimeSpan.FromSeconds(-1), "FailSafeMaxDuration" },
         { o => o.CircuitBreakDuration = TimeSpan.FromSeconds(-1), "CircuitBreakDuration" },
@@ -27,6 +34,40 @@ public class TieredCacheOptionsTests
 
         var ex = Assert.ThrowsAny<ArgumentException>(() => new TieredCache(options));
         Assert.Contains(setting == "Redis" ? "http://not-redis" : setting, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LocalMaxWeight_BoundsL1ByTheWeigher()
+    {
+        using var cache = new TieredCache(new TieredCacheOptions
+        {
+            LocalMaxEntries = null,
+            LocalMaxWeight = 100,
+            LocalWeigher = (key, value) => ((string)value!).Length,
+        });
+
+        for (int i = 0; i < 30; i++)
+        {
+            await cache.SetAsync("k" + i, new string('x', 10));
+        }
+
+        CacheStatistics local = cache.GetStatistics().Local;
+        Assert.Equal(10, local.Count);
+        Assert.Equal(100, local.Weight);
+        Assert.Equal(20, local.Evictions);
+        Assert.True((await cache.GetAsync<string>("k29")).HasValue);
+    }
+
+    [Fact]
+    public async Task LocalTimeToLive_IsIgnoredWithoutRedis()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var cache = new TieredCache(new TieredCacheOptions { LocalTimeToLive = TimeSpan.FromSeconds(10), TimeProvider = time });
+        await cache.SetAsync("k", "v");
+
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(new CacheResult<string>(true, "v"), await cache.GetAsync<string>("k")); // L1 is the only copy
     }
 
     [Fact]
