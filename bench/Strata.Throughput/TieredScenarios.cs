@@ -31,6 +31,7 @@ internal static class TieredScenarios
         await L1HitAsync(redis.Configuration, quick);
         await GetManyAsync(redis.Configuration, quick);
         await InvalidationLatencyAsync(redis.Configuration, quick ? 2_000 : 10_000);
+        await TieredPeers.RunAsync(redis.Configuration, quick);
     }
 
     private static async Task L1HitAsync(string redis, bool quick)
