@@ -208,7 +208,13 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     public ValueTask SetAsync<T>(string key, T value, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
-        WriteLifetime lifetime = LifetimeOf(ResolveTimeToLive(timeToLive));
+        return SetCore(key, value, ResolveTimeToLive(timeToLive), cancellationToken);
+    }
+
+    /// <summary>Writes L1, then Redis with the invalidation; <paramref name="timeToLive"/> is resolved (null: none).</summary>
+    private ValueTask SetCore<T>(string key, T value, TimeSpan? timeToLive, CancellationToken cancellationToken)
+    {
+        WriteLifetime lifetime = LifetimeOf(timeToLive);
         cancellationToken.ThrowIfCancellationRequested();
 
         // Serialize before any state changes, so that a value the serializer refuses throws without leaving L1 and
@@ -417,6 +423,10 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         FailSafeHits = Volatile.Read(ref _failSafeHits),
         InvalidationsSent = Volatile.Read(ref _invalidationsSent),
         InvalidationsReceived = Volatile.Read(ref _invalidationsReceived),
+        FactoryRuns = Volatile.Read(ref _factoryRuns),
+        FactoryErrors = Volatile.Read(ref _factoryErrors),
+        FactoryFailSafeHits = Volatile.Read(ref _factoryFailSafeHits),
+        EagerRefreshes = Volatile.Read(ref _eagerRefreshes),
     };
 
     /// <summary>Unsubscribes, closes the connection if the cache opened it, and releases L1.</summary>
@@ -426,6 +436,8 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         {
             return;
         }
+
+        _disposing.Cancel(); // factory runs still going see their token cancelled
 
         if (_redis is not null)
         {

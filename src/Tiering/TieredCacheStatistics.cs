@@ -26,4 +26,16 @@ public readonly record struct TieredCacheStatistics
 
     /// <summary>Gets the invalidation messages from other instances this instance applied.</summary>
     public long InvalidationsReceived { get; init; }
+
+    /// <summary>Gets the get-or-set factory runs (one per flight, however many callers shared it).</summary>
+    public long FactoryRuns { get; init; }
+
+    /// <summary>Gets the factory runs that threw.</summary>
+    public long FactoryErrors { get; init; }
+
+    /// <summary>Gets the factory failures answered with a stale value within the fail-safe window.</summary>
+    public long FactoryFailSafeHits { get; init; }
+
+    /// <summary>Gets the background refreshes started by hits past the early-refresh threshold.</summary>
+    public long EagerRefreshes { get; init; }
 }

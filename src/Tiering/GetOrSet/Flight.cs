@@ -1,0 +1,19 @@
+using System.Threading.Tasks;
+
+namespace Strata.Tiering;
+
+/// <summary>
+/// One factory run (or background refresh) for one key, shared by every caller in the process that asks for the key
+/// while it runs. Completed once, with the value or the factory's exception; its continuations run asynchronously,
+/// so completing it never runs a waiter's code on the producing thread.
+/// </summary>
+internal sealed class Flight<T>
+{
+    private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal Task<T> Task => _completion.Task;
+
+    internal void Complete(T value) => _completion.SetResult(value);
+
+    internal void Fail(System.Exception exception) => _completion.SetException(exception);
+}

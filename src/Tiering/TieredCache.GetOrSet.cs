@@ -1,0 +1,219 @@
+using System;
+using System.Collections.Concurrent;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+
+namespace Strata.Tiering;
+
+/// <summary>Get-or-set with single flight, early refresh and fail-safe for the factory.</summary>
+/// <remarks>
+/// <para>
+/// A hit in L1 returns at once, without an allocation. A miss joins the key's flight, or starts it: one run per key per
+/// process at a time, whatever the number of callers. The run reads Redis (another instance may have produced the
+/// value), and only on a miss there calls the factory and writes the value to both tiers with its invalidation. A
+/// caller that cancels stops waiting; the run goes on for the others (it is cancelled only when the cache is
+/// disposed). A factory exception reaches every waiter, and nothing is cached.
+/// </para>
+/// <para>
+/// Early refresh: a hit on a value past <see cref="CacheEntryOptions.EagerRefreshThreshold"/> of its time to live
+/// returns the value and starts a background run, unless one is already going; readers keep hitting the current value
+/// until the new one replaces it. The refresh adopts a value another instance already refreshed in Redis rather than
+/// calling the factory again.
+/// </para>
+/// <para>
+/// Fail-safe: when the factory throws and L1 still holds the value within
+/// <see cref="TieredCacheOptions.FailSafeMaxDuration"/>, that stale value answers instead (counted). With Redis
+/// unreachable, a stale value answers without calling the factory, as every read does.
+/// </para>
+/// </remarks>
+public sealed partial class TieredCache
+{
+    private readonly ConcurrentDictionary<string, object> _flights = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _disposing = new();
+    private long _factoryRuns;
+    private long _factoryErrors;
+    private long _factoryFailSafeHits;
+    private long _eagerRefreshes;
+
+    /// <summary>
+    /// Returns the cached value for a key, or produces it once (per process, however many callers ask at the same time)
+    /// through <paramref name="factory"/> and caches it in both tiers.
+    /// </summary>
+    /// <typeparam name="T">The value's type.</typeparam>
+    /// <param name="key">The key.</param>
+    /// <param name="factory">
+    /// Produces the value from the key; through the <see cref="CacheEntryContext"/> it may change the time to live or
+    /// decline to cache the value. Its token is cancelled only when the cache is disposed.
+    /// </param>
+    /// <param name="options">The time to live, early refresh and fail-safe of this value; null for the defaults.</param>
+    /// <param name="cancellationToken">Stops this caller's wait; the shared run goes on for the others.</param>
+    /// <returns>The value. Completes synchronously, allocating nothing, on an L1 hit.</returns>
+    /// <exception cref="Exception">The factory's exception, when no stale value can stand in for it.</exception>
+    public ValueTask<T> GetOrSetAsync<T>(string key, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default) =>
+        GetOrSetCore(key, key, factory, options, _defaultTimeToLive, cancellationToken);
+
+    /// <summary>The get-or-set of the cache and of its namespaces; <paramref name="factoryKey"/> is the key the factory sees.</summary>
+    internal ValueTask<T> GetOrSetCore<T>(string key, string factoryKey, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options, TimeSpan? defaultTimeToLive, CancellationToken cancellationToken)
+    {
+        ValidateKey(key);
+        ArgumentNullException.ThrowIfNull(factory);
+        options ??= CacheEntryOptions.Default;
+        LocalEntry? stale = null;
+        if (_local.TryGet(key, out LocalEntry? entry))
+        {
+            if (IsFresh(entry) && entry.TryGet(out T? value))
+            {
+                if (options.EagerRefreshThreshold is { } threshold && IsDueForRefresh(entry, threshold, options.TimeToLive ?? defaultTimeToLive))
+                {
+                    StartRefresh(key, factoryKey, factory, options, defaultTimeToLive);
+                }
+
+                return new ValueTask<T>(value!);
+            }
+
+            stale = entry;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        Flight<T> flight = JoinFlight(key, factoryKey, factory, options, defaultTimeToLive, stale);
+        return new ValueTask<T>(flight.Task.WaitAsync(cancellationToken));
+    }
+
+    /// <summary>Whether less than the unexpired part of the threshold is left of the value's freshness.</summary>
+    private bool IsDueForRefresh(LocalEntry entry, double threshold, TimeSpan? timeToLive)
+    {
+        if (timeToLive is not { } ttl || entry.FreshUntil == LocalEntry.Forever)
+        {
+            return false;
+        }
+
+        long left = entry.FreshUntil - _time.GetTimestamp();
+        return left < ToTicks(ttl) * (1 - threshold);
+    }
+
+    private Flight<T> JoinFlight<T>(string key, string factoryKey, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, TimeSpan? defaultTimeToLive, LocalEntry? stale)
+    {
+        while (true)
+        {
+            if (_flights.TryGetValue(key, out object? running))
+            {
+                if (running is Flight<T> same)
+                {
+                    return same;
+                }
+
+                // A run for the same key but another type: run alone rather than hand out a value of the wrong type.
+                var alone = new Flight<T>();
+                _ = RunFlightAsync(key, factoryKey, alone, factory, options, defaultTimeToLive, stale, refresh: false, registered: false);
+                return alone;
+            }
+
+            var flight = new Flight<T>();
+            if (_flights.TryAdd(key, flight))
+            {
+                _ = RunFlightAsync(key, factoryKey, flight, factory, options, defaultTimeToLive, stale, refresh: false, registered: true);
+                return flight;
+            }
+        }
+    }
+
+    private void StartRefresh<T>(string key, string factoryKey, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, TimeSpan? defaultTimeToLive)
+    {
+        if (_flights.ContainsKey(key))
+        {
+            return; // a run for the key is already going: it is the refresh
+        }
+
+        var flight = new Flight<T>();
+        if (!_flights.TryAdd(key, flight))
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _eagerRefreshes);
+        // On the thread pool: the caller has its value and must not run the factory's synchronous part.
+        _ = Task.Run(() => RunFlightAsync(key, factoryKey, flight, factory, options, defaultTimeToLive, stale: null, refresh: true, registered: true));
+    }
+
+    private async Task RunFlightAsync<T>(string key, string factoryKey, Flight<T> flight, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, TimeSpan? defaultTimeToLive, LocalEntry? stale, bool refresh, bool registered)
+    {
+        T value;
+        try
+        {
+            value = await ProduceAsync(key, factoryKey, factory, options, defaultTimeToLive, stale, refresh).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Leave(key, flight, registered);
+            flight.Fail(ex);
+            if (refresh)
+            {
+                _ = flight.Task.Exception; // observed: a failed background refresh is counted and logged, not rethrown
+            }
+
+            return;
+        }
+
+        Leave(key, flight, registered);
+        flight.Complete(value);
+    }
+
+    /// <summary>Takes the flight out before completing it, so a caller arriving afterwards starts afresh.</summary>
+    private void Leave(string key, object flight, bool registered)
+    {
+        if (registered)
+        {
+            _flights.TryRemove(new(key, flight));
+        }
+    }
+
+    private async ValueTask<T> ProduceAsync<T>(string key, string factoryKey, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, TimeSpan? defaultTimeToLive, LocalEntry? stale, bool refresh)
+    {
+        if (_database is not null)
+        {
+            // Another instance may have produced the value; with Redis unreachable, a stale value within the fail-safe
+            // window answers (ReadRemoteAsync serves it), as for any read.
+            CacheResult<T> remote = await ReadRemoteAsync<T>(key, stale, CancellationToken.None).ConfigureAwait(false);
+            if (remote.HasValue && (!refresh || !(_local.TryGet(key, out LocalEntry? filled) && IsDueForRefresh(filled, options.EagerRefreshThreshold!.Value, options.TimeToLive ?? defaultTimeToLive))))
+            {
+                return remote.Value!;
+            }
+        }
+
+        var context = new CacheEntryContext(factoryKey, options.TimeToLive ?? defaultTimeToLive);
+        T value;
+        Interlocked.Increment(ref _factoryRuns);
+        try
+        {
+            value = await factory(factoryKey, context, _disposing.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Interlocked.Increment(ref _factoryErrors);
+            if (_logger is not null)
+            {
+                LogFactoryFailed(_logger, factoryKey, ex);
+            }
+
+            stale ??= _local.TryGet(key, out LocalEntry? current) ? current : null; // a refresh starts from the current value
+            if (options.ServeStaleOnFactoryError && _failSafe is not null && stale is not null && stale.TryGet(out T? old))
+            {
+                Interlocked.Increment(ref _factoryFailSafeHits);
+                return old!;
+            }
+
+            throw;
+        }
+
+        if (context.WillCache)
+        {
+            await SetCore(key, value, context.TimeToLive, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return value;
+    }
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "The factory for '{Key}' failed")]
+    private static partial void LogFactoryFailed(ILogger logger, string key, Exception exception);
+}

@@ -1,0 +1,52 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.Extensions.Time.Testing;
+using Strata.Tiering.Tests.Support;
+using Xunit;
+
+namespace Strata.Tiering.Tests.CacheApi;
+
+/// <summary>
+/// The cache API the services expect (get-or-set, namespaces, indexes, updates, counters), with the same observable
+/// results on an L1-only <see cref="TieredCache"/> and on a tiered one over a real Redis. Each test uses its own key
+/// prefix; the fake clock drives L1's time (and the envelopes' logical expiry), Redis keeps its own.
+/// </summary>
+public abstract partial class CacheApiContractTests : IDisposable
+{
+    private readonly List<IDisposable> _owned = [];
+    private readonly string _prefix = "api:" + Guid.NewGuid().ToString("N")[..12] + ":";
+
+    /// <summary>Gets the Redis configuration, or null for the L1-only configuration.</summary>
+    protected abstract string? Redis { get; }
+
+    protected FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    public void Dispose()
+    {
+        foreach (IDisposable owned in _owned)
+        {
+            owned.Dispose();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    protected TieredCache NewCache(Action<TieredCacheOptions>? configure = null)
+    {
+        var options = new TieredCacheOptions { Redis = Redis, KeyPrefix = _prefix, OperationTimeout = TimeSpan.FromSeconds(5), TimeProvider = Time };
+        configure?.Invoke(options);
+        var cache = new TieredCache(options);
+        _owned.Add(cache);
+        return cache;
+    }
+}
+
+public sealed class LocalOnlyCacheApiTests : CacheApiContractTests
+{
+    protected override string? Redis => null;
+}
+
+public sealed class TieredCacheApiTests(SingleRedis redis) : CacheApiContractTests, IClassFixture<SingleRedis>
+{
+    protected override string? Redis => redis.Configuration;
+}
