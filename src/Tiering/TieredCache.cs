@@ -483,16 +483,8 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     private RedisKey RemoteKey(string key) => _remotePrefix.Append(key);
 
     /// <summary>The time to live of a write: the given one or the default; zero or negative is refused.</summary>
-    private TimeSpan? ResolveTimeToLive(TimeSpan? timeToLive)
-    {
-        TimeSpan? ttl = timeToLive ?? _defaultTimeToLive;
-        if (ttl is { } t && t <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeToLive), t, "A time to live must be positive, or null for the default.");
-        }
-
-        return ttl;
-    }
+    private TimeSpan? ResolveTimeToLive(TimeSpan? timeToLive) =>
+        TimeToLiveGuard.Positive(timeToLive, nameof(timeToLive)) ?? _defaultTimeToLive;
 
     /// <summary>
     /// What a write's time to live (null: none) means in each place: the envelope's logical expiry, the L1 entry's

@@ -27,15 +27,7 @@ public sealed class CacheEntryContext
     public TimeSpan? TimeToLive
     {
         get => _timeToLive;
-        set
-        {
-            if (value is { } ttl && ttl <= TimeSpan.Zero)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), ttl, "A time to live must be positive, or null for none.");
-            }
-
-            _timeToLive = value;
-        }
+        set => _timeToLive = TimeToLiveGuard.Positive(value, nameof(value));
     }
 
     /// <summary>Gets whether the value will be cached; false once <see cref="DoNotCache"/> was called.</summary>

@@ -19,15 +19,7 @@ public sealed class CacheEntryOptions
     public TimeSpan? TimeToLive
     {
         get => _timeToLive;
-        init
-        {
-            if (value is { } ttl && ttl <= TimeSpan.Zero)
-            {
-                throw new ArgumentOutOfRangeException(nameof(TimeToLive), ttl, "A time to live must be positive, or null for the default.");
-            }
-
-            _timeToLive = value;
-        }
+        init => _timeToLive = TimeToLiveGuard.Positive(value, nameof(TimeToLive));
     }
 
     /// <summary>
