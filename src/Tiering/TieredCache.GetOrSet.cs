@@ -30,6 +30,7 @@ namespace Strata.Tiering;
 public sealed partial class TieredCache
 {
     private readonly ConcurrentDictionary<string, object> _flights = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CacheNamespace> _namespaces = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _disposing = new();
     private long _factoryRuns;
     private long _factoryErrors;
@@ -51,10 +52,37 @@ public sealed partial class TieredCache
     /// <returns>The value. Completes synchronously, allocating nothing, on an L1 hit.</returns>
     /// <exception cref="Exception">The factory's exception, when no stale value can stand in for it.</exception>
     public ValueTask<T> GetOrSetAsync<T>(string key, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default) =>
-        GetOrSetCore(key, key, factory, options, _defaultTimeToLive, cancellationToken);
+        GetOrSetCore(key, key, factory, options, _defaultTimeToLive, counters: null, cancellationToken);
+
+    /// <summary>
+    /// Returns the namespace <paramref name="name"/>: a view with its own keys (<c>name:key</c>), default time to live
+    /// and statistics. The same name always gives the same instance.
+    /// </summary>
+    /// <param name="name">The name: not empty, without <c>:</c>.</param>
+    /// <param name="defaultTimeToLive">The namespace's default time to live; null for the cache's.</param>
+    /// <returns>The namespace.</returns>
+    /// <exception cref="ArgumentException">The name is empty or contains <c>:</c>, or the namespace exists with another default time to live.</exception>
+    public CacheNamespace Namespace(string name, TimeSpan? defaultTimeToLive = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (name.Contains(CacheKey.Separator, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"A namespace name cannot contain '{CacheKey.Separator}': '{name}' would overlap another namespace's keys.", nameof(name));
+        }
+
+        TimeToLiveGuard.Positive(defaultTimeToLive, nameof(defaultTimeToLive));
+        CacheNamespace found = _namespaces.GetOrAdd(name, static (n, state) => new CacheNamespace(state.Cache, n, state.Ttl), (Cache: this, Ttl: defaultTimeToLive));
+        if (found.DefaultTimeToLive != defaultTimeToLive)
+        {
+            throw new ArgumentException($"Namespace '{name}' exists with a default time to live of {found.DefaultTimeToLive?.ToString() ?? "none"}, not {defaultTimeToLive?.ToString() ?? "none"}.", nameof(defaultTimeToLive));
+        }
+
+        return found;
+    }
 
     /// <summary>The get-or-set of the cache and of its namespaces; <paramref name="factoryKey"/> is the key the factory sees.</summary>
-    internal ValueTask<T> GetOrSetCore<T>(string key, string factoryKey, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options, TimeSpan? defaultTimeToLive, CancellationToken cancellationToken)
+    internal ValueTask<T> GetOrSetCore<T>(string key, string factoryKey, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options, TimeSpan? defaultTimeToLive, NamespaceCounters? counters, CancellationToken cancellationToken)
     {
         ValidateKey(key);
         ArgumentNullException.ThrowIfNull(factory);
@@ -69,6 +97,7 @@ public sealed partial class TieredCache
                     StartRefresh(key, factoryKey, factory, options, defaultTimeToLive);
                 }
 
+                counters?.Hit();
                 return new ValueTask<T>(value!);
             }
 
@@ -76,8 +105,21 @@ public sealed partial class TieredCache
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        Flight<T> flight = JoinFlight(key, factoryKey, factory, options, defaultTimeToLive, stale);
-        return new ValueTask<T>(flight.Task.WaitAsync(cancellationToken));
+        Flight<T> flight = JoinFlight(key, factoryKey, factory, options, defaultTimeToLive, stale, counters);
+        return counters is null ? new ValueTask<T>(flight.Task.WaitAsync(cancellationToken)) : WaitCountedAsync(flight, counters, cancellationToken);
+    }
+
+    /// <summary>Waits for a flight and counts the wait as a namespace hit, or as a miss when the factory had to run.</summary>
+    private static async ValueTask<T> WaitCountedAsync<T>(Flight<T> flight, NamespaceCounters counters, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await flight.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            counters.Read(hit: !flight.FactoryRan);
+        }
     }
 
     /// <summary>Whether less than the unexpired part of the threshold is left of the value's freshness.</summary>
@@ -92,7 +134,7 @@ public sealed partial class TieredCache
         return left < ToTicks(ttl) * (1 - threshold);
     }
 
-    private Flight<T> JoinFlight<T>(string key, string factoryKey, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, TimeSpan? defaultTimeToLive, LocalEntry? stale)
+    private Flight<T> JoinFlight<T>(string key, string factoryKey, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, TimeSpan? defaultTimeToLive, LocalEntry? stale, NamespaceCounters? counters)
     {
         while (true)
         {
@@ -105,14 +147,14 @@ public sealed partial class TieredCache
 
                 // A run for the same key but another type: run alone rather than hand out a value of the wrong type.
                 var alone = new Flight<T>();
-                _ = RunFlightAsync(key, factoryKey, alone, factory, options, defaultTimeToLive, stale, refresh: false, registered: false);
+                _ = RunFlightAsync(key, factoryKey, alone, factory, options, defaultTimeToLive, stale, counters, refresh: false, registered: false);
                 return alone;
             }
 
             var flight = new Flight<T>();
             if (_flights.TryAdd(key, flight))
             {
-                _ = RunFlightAsync(key, factoryKey, flight, factory, options, defaultTimeToLive, stale, refresh: false, registered: true);
+                _ = RunFlightAsync(key, factoryKey, flight, factory, options, defaultTimeToLive, stale, counters, refresh: false, registered: true);
                 return flight;
             }
         }
@@ -133,15 +175,15 @@ public sealed partial class TieredCache
 
         Interlocked.Increment(ref _eagerRefreshes);
         // On the thread pool: the caller has its value and must not run the factory's synchronous part.
-        _ = Task.Run(() => RunFlightAsync(key, factoryKey, flight, factory, options, defaultTimeToLive, stale: null, refresh: true, registered: true));
+        _ = Task.Run(() => RunFlightAsync(key, factoryKey, flight, factory, options, defaultTimeToLive, stale: null, counters: null, refresh: true, registered: true));
     }
 
-    private async Task RunFlightAsync<T>(string key, string factoryKey, Flight<T> flight, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, TimeSpan? defaultTimeToLive, LocalEntry? stale, bool refresh, bool registered)
+    private async Task RunFlightAsync<T>(string key, string factoryKey, Flight<T> flight, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, TimeSpan? defaultTimeToLive, LocalEntry? stale, NamespaceCounters? counters, bool refresh, bool registered)
     {
         T value;
         try
         {
-            value = await ProduceAsync(key, factoryKey, factory, options, defaultTimeToLive, stale, refresh).ConfigureAwait(false);
+            value = await ProduceAsync(key, factoryKey, flight, factory, options, defaultTimeToLive, stale, counters, refresh).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -168,7 +210,7 @@ public sealed partial class TieredCache
         }
     }
 
-    private async ValueTask<T> ProduceAsync<T>(string key, string factoryKey, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, TimeSpan? defaultTimeToLive, LocalEntry? stale, bool refresh)
+    private async ValueTask<T> ProduceAsync<T>(string key, string factoryKey, Flight<T> flight, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, TimeSpan? defaultTimeToLive, LocalEntry? stale, NamespaceCounters? counters, bool refresh)
     {
         if (_database is not null)
         {
@@ -184,6 +226,7 @@ public sealed partial class TieredCache
         var context = new CacheEntryContext(factoryKey, options.TimeToLive ?? defaultTimeToLive);
         T value;
         Interlocked.Increment(ref _factoryRuns);
+        flight.FactoryRan = true;
         try
         {
             value = await factory(factoryKey, context, _disposing.Token).ConfigureAwait(false);
@@ -209,6 +252,7 @@ public sealed partial class TieredCache
         if (context.WillCache)
         {
             await SetCore(key, value, context.TimeToLive, CancellationToken.None).ConfigureAwait(false);
+            counters?.Set();
         }
 
         return value;

@@ -168,6 +168,9 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         : IsCircuitOpen() ? TieredCacheState.Degraded
         : TieredCacheState.Connected;
 
+    /// <summary>Gets the time to live of values written without one.</summary>
+    internal TimeSpan? DefaultTimeToLive => _defaultTimeToLive;
+
     /// <summary>A test hook: runs after a Redis read and before its value is put into L1.</summary>
     internal Func<string, Task>? BeforeLocalFill { get; set; }
 

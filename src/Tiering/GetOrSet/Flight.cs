@@ -13,6 +13,9 @@ internal sealed class Flight<T>
 
     internal Task<T> Task => _completion.Task;
 
+    /// <summary>Set before the factory is called, read by waiters after the flight completes (its completion orders the two).</summary>
+    internal bool FactoryRan { get; set; }
+
     internal void Complete(T value) => _completion.SetResult(value);
 
     internal void Fail(System.Exception exception) => _completion.SetException(exception);

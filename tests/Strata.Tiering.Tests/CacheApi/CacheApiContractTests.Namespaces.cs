@@ -1,0 +1,100 @@
+using System;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace Strata.Tiering.Tests.CacheApi;
+
+public abstract partial class CacheApiContractTests
+{
+    [Fact]
+    public async Task Namespace_KeysAreApart_AndLiveUnderTheNamespacePrefix()
+    {
+        TieredCache cache = NewCache();
+        CacheNamespace users = cache.Namespace("users"), orders = cache.Namespace("orders");
+
+        await users.SetAsync("1", "alice");
+
+        Assert.Equal(new CacheResult<string>(true, "alice"), await users.GetAsync<string>("1"));
+        Assert.False((await orders.GetAsync<string>("1")).HasValue);
+        Assert.Equal("alice", (await cache.GetAsync<string>("users:1")).Value); // the documented layout
+        Assert.Same(users, cache.Namespace("users"));
+    }
+
+    [Fact]
+    public async Task Namespace_ClearAsync_RemovesOnlyItsOwnKeysFromBothTiers()
+    {
+        TieredCache cache = NewCache();
+        CacheNamespace users = cache.Namespace("users"), other = cache.Namespace("users2");
+        await users.SetAsync("a", 1);
+        await users.SetAsync("b", 2);
+        await other.SetAsync("a", 3);
+        await cache.SetAsync("users", 4); // the bare name is not in the namespace
+
+        long removed = await users.ClearAsync();
+
+        Assert.Equal(2, removed);
+        Assert.False(await users.ExistsAsync("a"));
+        Assert.False(await users.ExistsAsync("b"));
+        Assert.Equal(3, (await other.GetAsync<int>("a")).Value);
+        Assert.Equal(4, (await cache.GetAsync<int>("users")).Value);
+        if (Redis is not null)
+        {
+            TieredCache fresh = NewCache(); // an empty L1: what it reads comes from Redis
+            Assert.False((await fresh.Namespace("users").GetAsync<int>("a")).HasValue);
+            Assert.Equal(3, (await fresh.Namespace("users2").GetAsync<int>("a")).Value);
+        }
+    }
+
+    [Fact]
+    public async Task Namespace_DefaultTimeToLive_AppliesToWritesWithoutOne()
+    {
+        TieredCache cache = NewCache(o => o.DefaultTimeToLive = TimeSpan.FromHours(1));
+        CacheNamespace confirmations = cache.Namespace("confirmation", TimeSpan.FromSeconds(300));
+
+        await confirmations.SetAsync("action", "pending");
+        await confirmations.GetOrSetAsync("made", (_, _, _) => ValueTask.FromResult("x"));
+        await confirmations.SetAsync("custom", "v", TimeSpan.FromSeconds(30));
+
+        Assert.InRange((await confirmations.GetTimeToLiveAsync("action"))!.Value, TimeSpan.FromSeconds(290), TimeSpan.FromSeconds(300));
+        Assert.InRange((await confirmations.GetTimeToLiveAsync("made"))!.Value, TimeSpan.FromSeconds(290), TimeSpan.FromSeconds(300));
+        Assert.InRange((await confirmations.GetTimeToLiveAsync("custom"))!.Value, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(30));
+        Assert.True(await confirmations.ExpireAsync("action", TimeSpan.FromSeconds(10)));
+        Assert.InRange((await confirmations.GetTimeToLiveAsync("action"))!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+        Assert.True(await confirmations.RemoveAsync("action"));
+        Assert.False(await confirmations.ExistsAsync("action"));
+    }
+
+    [Fact]
+    public async Task Namespace_Statistics_CountItsOwnReadsAndWrites()
+    {
+        TieredCache cache = NewCache();
+        CacheNamespace users = cache.Namespace("users"), orders = cache.Namespace("orders");
+        await users.SetAsync("a", 1);
+        await users.GetAsync<int>("a");                                             // hit
+        await users.GetAsync<int>("missing");                                       // miss
+        await users.GetOrSetAsync("made", (_, _, _) => ValueTask.FromResult(2));   // miss: the factory ran; a set
+        await users.GetOrSetAsync("made", (_, _, _) => ValueTask.FromResult(3));   // hit
+        await orders.GetAsync<int>("a");                                            // another namespace's miss
+
+        NamespaceStatistics stats = users.GetStatistics();
+        Assert.Equal(2, stats.Hits);
+        Assert.Equal(2, stats.Misses);
+        Assert.Equal(2, stats.Sets);
+        Assert.Equal(0.5, stats.HitRatio);
+        Assert.Equal(new NamespaceStatistics { Misses = 1 }, orders.GetStatistics());
+    }
+
+    [Fact]
+    public void Namespace_BadArguments_ThrowWithTheirNames()
+    {
+        TieredCache cache = NewCache();
+        CacheNamespace users = cache.Namespace("users", TimeSpan.FromMinutes(5));
+        Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => cache.Namespace(null!)).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => cache.Namespace("")).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => cache.Namespace("a:b")).ParamName);
+        Assert.Equal("defaultTimeToLive", Assert.Throws<ArgumentOutOfRangeException>(() => cache.Namespace("x", TimeSpan.Zero)).ParamName);
+        Assert.Equal("defaultTimeToLive", Assert.Throws<ArgumentException>(() => cache.Namespace("users", TimeSpan.FromMinutes(1))).ParamName);
+        Assert.Equal("key", Assert.Throws<ArgumentNullException>(() => users.SetAsync<int>(null!, 1)).ParamName);
+        Assert.Equal("timeToLive", Assert.Throws<ArgumentOutOfRangeException>(() => users.SetAsync("k", 1, TimeSpan.Zero)).ParamName);
+    }
+}
