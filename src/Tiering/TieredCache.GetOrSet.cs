@@ -189,11 +189,9 @@ public sealed partial class TieredCache
         {
             Leave(key, flight, registered);
             flight.Fail(ex);
-            if (refresh)
-            {
-                _ = flight.Task.Exception; // observed: a failed background refresh is counted and logged, not rethrown
-            }
-
+            // Observed here: the failure is counted and logged, and waiters still receive it; a refresh, or a run whose
+            // callers all cancelled, has nobody left to observe it.
+            _ = flight.Task.Exception;
             return;
         }
 
