@@ -131,25 +131,19 @@ internal static class TieredPeers
             }
         }
 
-        double redisGet = Median(roundTrip);
+        double redisGet = TieredScenarios.Median(roundTrip);
         Console.WriteLine($"Peers, same workload (100-char string values, TTL 10 min; median of {rounds} interleaved rounds; a writer and a reader instance per library):");
         Console.WriteLine();
         Console.WriteLine("| library | get, L1 warm (µs) | get, L1 cold: Redis hit (µs) | set: L1 + Redis (µs) | warm get vs a Redis GET |");
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
         for (int p = 0; p < peers.Length; p++)
         {
-            double w = Median(warm[p]);
-            Console.WriteLine($"| {peers[p].Name} | {w:F3} | {Median(cold[p]):F1} | {Median(set[p]):F1} | {redisGet / w:F0}x faster |");
+            double w = TieredScenarios.Median(warm[p]);
+            Console.WriteLine($"| {peers[p].Name} | {w:F3} | {TieredScenarios.Median(cold[p]):F1} | {TieredScenarios.Median(set[p]):F1} | {redisGet / w:F0}x faster |");
         }
 
         Console.WriteLine($"| raw StackExchange.Redis GET (reference) | | {redisGet:F1} | | |");
         Console.WriteLine();
-    }
-
-    private static double Median(List<double> samples)
-    {
-        var sorted = samples.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 
     private sealed class StrataPeer(string redis, string prefix) : ITieredPeer

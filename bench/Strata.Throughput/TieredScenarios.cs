@@ -174,7 +174,8 @@ internal static class TieredScenarios
         Console.WriteLine();
     }
 
-    private static double Median(List<double> samples)
+    /// <summary>The median of a run's samples (sorts them in place).</summary>
+    internal static double Median(List<double> samples)
     {
         samples.Sort();
         return samples[samples.Count / 2];
