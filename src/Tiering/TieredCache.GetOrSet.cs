@@ -60,9 +60,13 @@ public sealed partial class TieredCache
     /// </summary>
     /// <param name="name">The name: not empty, without <c>:</c>.</param>
     /// <param name="defaultTimeToLive">The namespace's default time to live; null for the cache's.</param>
+    /// <param name="restartTimeToLiveOnUpdate">
+    /// Whether <see cref="CacheNamespace.UpdateAsync{T}"/> restarts a value's time to live at the default (true) or
+    /// keeps what is left of it (false, the default).
+    /// </param>
     /// <returns>The namespace.</returns>
-    /// <exception cref="ArgumentException">The name is empty or contains <c>:</c>, or the namespace exists with another default time to live.</exception>
-    public CacheNamespace Namespace(string name, TimeSpan? defaultTimeToLive = null)
+    /// <exception cref="ArgumentException">The name is empty or contains <c>:</c>, or the namespace exists with other settings.</exception>
+    public CacheNamespace Namespace(string name, TimeSpan? defaultTimeToLive = null, bool restartTimeToLiveOnUpdate = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
@@ -72,10 +76,16 @@ public sealed partial class TieredCache
         }
 
         TimeToLiveGuard.Positive(defaultTimeToLive, nameof(defaultTimeToLive));
-        CacheNamespace found = _namespaces.GetOrAdd(name, static (n, state) => new CacheNamespace(state.Cache, n, state.Ttl), (Cache: this, Ttl: defaultTimeToLive));
+        CacheNamespace found = _namespaces.GetOrAdd(
+            name, static (n, state) => new CacheNamespace(state.Cache, n, state.Ttl, state.Restart), (Cache: this, Ttl: defaultTimeToLive, Restart: restartTimeToLiveOnUpdate));
         if (found.DefaultTimeToLive != defaultTimeToLive)
         {
             throw new ArgumentException($"Namespace '{name}' exists with a default time to live of {found.DefaultTimeToLive?.ToString() ?? "none"}, not {defaultTimeToLive?.ToString() ?? "none"}.", nameof(defaultTimeToLive));
+        }
+
+        if (found.RestartTimeToLiveOnUpdate != restartTimeToLiveOnUpdate)
+        {
+            throw new ArgumentException($"Namespace '{name}' exists with restartTimeToLiveOnUpdate = {found.RestartTimeToLiveOnUpdate}.", nameof(restartTimeToLiveOnUpdate));
         }
 
         return found;
@@ -105,6 +115,13 @@ public sealed partial class TieredCache
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        KeyGuard.NotReserved(key, nameof(key));
+        if (options.HasGroups)
+        {
+            _ = options.GroupNames(key[..^factoryKey.Length]); // bad indexes are refused before the factory runs
+            ThrowIfGroupsUnsupported();
+        }
+
         Flight<T> flight = JoinFlight(key, factoryKey, factory, options, defaultTimeToLive, stale, counters);
         return counters is null ? new ValueTask<T>(flight.Task.WaitAsync(cancellationToken)) : WaitCountedAsync(flight, counters, cancellationToken);
     }
@@ -249,7 +266,8 @@ public sealed partial class TieredCache
 
         if (context.WillCache)
         {
-            await SetCore(key, value, context.TimeToLive, CancellationToken.None).ConfigureAwait(false);
+            string scope = key[..^factoryKey.Length]; // a namespace's "name:", or empty
+            await SetCore(key, value, context.TimeToLive, scope, options.HasGroups ? options.GroupNames(scope) : null, CancellationToken.None).ConfigureAwait(false);
             counters?.Set();
         }
 

@@ -1,4 +1,6 @@
 using System;
+using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -37,27 +39,45 @@ namespace Strata.Tiering;
 /// </remarks>
 public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 {
+    /// <summary>The longest key the cache accepts, in characters, namespace included.</summary>
+    public const int MaxKeyLength = 8192;
+
     private const int VersionSlots = 1024;
+
+    /// <summary>The logical expiry <see cref="Decode{T}"/> reports for a counter, which has none and never goes to L1.</summary>
+    private const long CounterRead = long.MinValue;
 
     // Changes a key's time to live in Redis and in its envelope together, so that readers, which take L1's life from
     // the envelope, never keep a value longer than Redis does. ARGV[1]: the new logical expiry in unix ms (0: none);
-    // ARGV[2]: the new PX (-1: persist). A value that is not our envelope gets its expiry changed and nothing else.
+    // ARGV[2]: the new PX (-1: persist), which includes the fail-safe window; ARGV[3]: the time to live itself, for a
+    // value that is not our envelope (a counter), which gets its expiry changed and nothing else. KEEPTTL would not
+    // do for an envelope: its Redis life must move with its logical expiry.
     private const string ExpireScript = """
         local v = redis.call('GET', KEYS[1])
         if not v then return 0 end
-        local px = tonumber(ARGV[2])
         if string.len(v) >= 11 and string.byte(v, 1) == 165 then
+          local px = tonumber(ARGV[2])
           v = string.sub(v, 1, 3) .. struct.pack('<i8', tonumber(ARGV[1])) .. string.sub(v, 12)
           if px < 0 then redis.call('SET', KEYS[1], v) else redis.call('SET', KEYS[1], v, 'PX', px) end
-        elseif px < 0 then
+        elseif tonumber(ARGV[3]) < 0 then
           redis.call('PERSIST', KEYS[1])
         else
-          redis.call('PEXPIRE', KEYS[1], px)
+          redis.call('PEXPIRE', KEYS[1], ARGV[3])
         end
         return 1
         """;
 
+    // A key's PTTL and whether it holds our envelope (whose Redis life runs the fail-safe window past its freshness)
+    // or a counter (whose Redis life is its time to live).
+    private const string TimeToLiveScript = """
+        local p = redis.call('PTTL', KEYS[1])
+        if p == -2 then return {p, 0} end
+        if redis.call('GETRANGE', KEYS[1], 0, 0) == '\165' then return {p, 1} end
+        return {p, 0}
+        """;
+
     private readonly LocalCache<LocalEntry> _local;
+    private readonly LocalGroups _groups;
     private readonly IConnectionMultiplexer? _redis;
     private readonly bool _ownsRedis;
     private readonly IDatabase? _database;
@@ -128,7 +148,15 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             Weigher = weigher is null ? null : (key, entry) => weigher(key, entry.Value),
             ConcurrencyLevel = options.LocalConcurrencyLevel,
             TimeProvider = options.TimeProvider,
+            OnRemoved = (key, entry, _) =>
+            {
+                if (entry is IndexedEntry indexed)
+                {
+                    _groups!.OnRemoved(key, indexed.Groups);
+                }
+            },
         });
+        _groups = new LocalGroups(key => _local.TryGet(key, out LocalEntry? entry) ? entry as IndexedEntry : null);
 
         if (connection is null && options.Redis is not null)
         {
@@ -208,17 +236,28 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     /// <param name="cancellationToken">Stops waiting for Redis; the L1 write has happened by then.</param>
     /// <returns>A task that completes once Redis has the value (or was found unavailable).</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeToLive"/> is zero or negative.</exception>
+#pragma warning disable RS0026 // overloads with optional parameters: see the other SetAsync
     public ValueTask SetAsync<T>(string key, T value, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
+#pragma warning restore RS0026
     {
         ValidateKey(key);
-        return SetCore(key, value, ResolveTimeToLive(timeToLive), cancellationToken);
+        KeyGuard.NotReserved(key, nameof(key));
+        return SetCore(key, value, ResolveTimeToLive(timeToLive), string.Empty, groups: null, cancellationToken);
     }
 
-    /// <summary>Writes L1, then Redis with the invalidation; <paramref name="timeToLive"/> is resolved (null: none).</summary>
-    private ValueTask SetCore<T>(string key, T value, TimeSpan? timeToLive, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes L1, then Redis with the invalidation; <paramref name="timeToLive"/> is resolved (null: none). With
+    /// <paramref name="groups"/> (names from <see cref="EntryGroups"/> in namespace <paramref name="scope"/>), the write
+    /// also replaces the key's index and tag memberships, atomically in Redis.
+    /// </summary>
+    private ValueTask SetCore<T>(string key, T value, TimeSpan? timeToLive, string scope, string[]? groups, CancellationToken cancellationToken)
     {
         WriteLifetime lifetime = LifetimeOf(timeToLive);
         cancellationToken.ThrowIfCancellationRequested();
+        if (groups is not null)
+        {
+            ThrowIfGroupsUnsupported();
+        }
 
         // Serialize before any state changes, so that a value the serializer refuses throws without leaving L1 and
         // L2 disagreeing; and whenever Redis is configured, even while the circuit is open, so that such a value is
@@ -229,7 +268,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             envelope = BufferWriterPool.Rent();
             try
             {
-                CacheEnvelope.Write(envelope, value, lifetime.LogicalExpiry, _serializer);
+                CacheEnvelope.Write(envelope, value, lifetime.LogicalExpiry, _serializer, indexed: groups is not null);
             }
             catch
             {
@@ -239,14 +278,23 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
 
         BumpVersion(key);
-        SetLocal(key, new LocalEntry(value, lifetime.FreshUntil), lifetime.Life);
+        if (groups is null)
+        {
+            SetLocal(key, new LocalEntry(value, lifetime.FreshUntil), lifetime.Life);
+        }
+        else
+        {
+            SetLocal(key, new IndexedEntry(value, lifetime.FreshUntil, groups), lifetime.Life);
+            _groups.Add(key, groups); // after the entry: see LocalGroups
+        }
+
         if (envelope is not null && !IsRemoteUsable())
         {
             BufferWriterPool.Return(envelope); // the circuit is open: the write stays in L1
             envelope = null;
         }
 
-        return envelope is null ? default : WriteRemoteAsync(key, envelope, lifetime.Life, cancellationToken);
+        return envelope is null ? default : WriteRemoteAsync(key, envelope, lifetime.Life, scope, groups, cancellationToken);
     }
 
     /// <summary>Removes a key from both tiers and tells the other instances (Redis <c>DEL</c>).</summary>
@@ -288,7 +336,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         {
             long pttl = await RemoteTimeToLiveAsync(key, cancellationToken).ConfigureAwait(false);
             OnRemoteSuccess();
-            return pttl == -1 || (pttl >= 0 && FreshMilliseconds(pttl) > 0);
+            return pttl == -1 || pttl > 0;
         }
         catch (Exception ex) when (IsRemoteFailure(ex))
         {
@@ -319,6 +367,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     /// <summary>
     /// Sets the time to live of an existing key (Redis <c>PEXPIRE</c>): a zero or negative time deletes it, and
     /// <see cref="Timeout.InfiniteTimeSpan"/> removes its expiry, as <see cref="LocalCache{TValue}.Expire"/> does.
+    /// Values and counters alike.
     /// </summary>
     /// <param name="key">The key.</param>
     /// <param name="timeToLive">The new time to live.</param>
@@ -332,28 +381,56 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return await RemoveAsync(key, cancellationToken).ConfigureAwait(false);
         }
 
-        // L1 keeps a value's freshness with the value, so the simplest correct change is to drop it: the next read
-        // refills it with Redis's new time to live.
-        WriteLifetime lifetime = LifetimeOf(timeToLive == Timeout.InfiniteTimeSpan ? null : timeToLive);
+        TimeSpan? newTimeToLive = timeToLive == Timeout.InfiniteTimeSpan ? null : timeToLive;
+        WriteLifetime lifetime = LifetimeOf(newTimeToLive);
         BumpVersion(key);
-        bool local = _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry);
         if (!IsRemoteUsable())
         {
-            if (!local)
-            {
-                return false;
-            }
-
-            // The entry carries its freshness, so a new time to live means a new entry, not just a new L1 deadline.
-            SetLocal(key, new LocalEntry(entry!.Value, lifetime.FreshUntil), lifetime.Life);
-            return true;
+            return ExpireLocal(key, newTimeToLive, lifetime);
         }
 
+        // L1 keeps a value's freshness with the value, so the simplest correct change is to drop it: the next read
+        // refills it with Redis's new time to live.
+        bool local = _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry);
         _local.Remove(key);
         long physical = lifetime.Life is { } life ? (long)Math.Ceiling(life.TotalMilliseconds) : -1;
+        long raw = newTimeToLive is { } ttl ? (long)Math.Ceiling(ttl.TotalMilliseconds) : -1;
         (bool ok, RedisResult result) = await CommandAndInvalidateAsync(
-            database => database.ScriptEvaluateAsync(ExpireScript, [RemoteKey(key)], [lifetime.LogicalExpiry, physical]), key, cancellationToken).ConfigureAwait(false);
+            database => database.ScriptEvaluateAsync(ExpireScript, [RemoteKey(key)], [lifetime.LogicalExpiry, physical, raw]), key, cancellationToken).ConfigureAwait(false);
         return ok ? (long)result == 1 : local;
+    }
+
+    /// <summary>
+    /// Sets the time to live of an existing value or counter, keeping its value (the services' <c>set_ttl</c>).
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="timeToLive">The new time to live: positive.</param>
+    /// <param name="cancellationToken">Stops waiting for Redis.</param>
+    /// <returns>Whether the key existed.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeToLive"/> is zero or negative.</exception>
+    public ValueTask<bool> SetTimeToLiveAsync(string key, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        TimeToLiveGuard.Positive(timeToLive, nameof(timeToLive));
+        return ExpireAsync(key, timeToLive, cancellationToken);
+    }
+
+    /// <summary>Gives the L1 entry a new time to live (null: none), keeping its value and its kind.</summary>
+    private bool ExpireLocal(string key, TimeSpan? timeToLive, WriteLifetime lifetime)
+    {
+        if (!_local.TryGet(key, out LocalEntry? entry) || !IsFresh(entry))
+        {
+            return false;
+        }
+
+        if (entry is CounterEntry)
+        {
+            // A counter is not fresh-then-stale: its L1 life is its time to live.
+            return timeToLive is { } ttl ? _local.Expire(key, ttl) : _local.Persist(key);
+        }
+
+        // The entry carries its freshness, so a new time to live means a new entry, not just a new L1 deadline.
+        SetLocal(key, entry.WithFreshUntil(lifetime.FreshUntil), lifetime.Life);
+        return true;
     }
 
     /// <summary>
@@ -369,7 +446,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         ValidateKey(key);
         if (!IsRemoteUsable())
         {
-            return _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry) ? LocalTimeToLive(entry) : null;
+            return _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry) ? LocalTimeToLive(key, entry) : null;
         }
 
         try
@@ -379,14 +456,14 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return pttl switch
             {
                 -1 => Timeout.InfiniteTimeSpan,
-                < 0 => null,
-                _ => FreshMilliseconds(pttl) is var fresh and > 0 ? TimeSpan.FromMilliseconds(fresh) : null,
+                <= 0 => null,
+                _ => TimeSpan.FromMilliseconds(pttl),
             };
         }
         catch (Exception ex) when (IsRemoteFailure(ex))
         {
             OnRemoteFailure(ex);
-            return _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry) ? LocalTimeToLive(entry) : null;
+            return _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry) ? LocalTimeToLive(key, entry) : null;
         }
     }
 
@@ -479,7 +556,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
     private void ValidateKey(string key)
     {
-        ArgumentNullException.ThrowIfNull(key);
+        KeyGuard.Valid(key, nameof(key));
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
     }
 
@@ -519,8 +596,13 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         _failSafe is null || entry.FreshUntil == LocalEntry.Forever || entry.FreshUntil > _time.GetTimestamp();
 
     /// <summary>The entry's remaining freshness, or null once it has none (L1 may hold it a fraction of a millisecond longer).</summary>
-    private TimeSpan? LocalTimeToLive(LocalEntry entry)
+    private TimeSpan? LocalTimeToLive(string key, LocalEntry entry)
     {
+        if (entry is CounterEntry)
+        {
+            return _local.GetTimeToLive(key);
+        }
+
         if (entry.FreshUntil == LocalEntry.Forever)
         {
             return Timeout.InfiniteTimeSpan;
@@ -529,9 +611,6 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         TimeSpan remaining = _time.GetElapsedTime(_time.GetTimestamp(), entry.FreshUntil);
         return remaining > TimeSpan.Zero ? remaining : null;
     }
-
-    /// <summary>The fresh part of a Redis PTTL: Redis keeps values the fail-safe window longer than they are fresh.</summary>
-    private long FreshMilliseconds(long pttl) => pttl - (long)(_failSafe ?? TimeSpan.Zero).TotalMilliseconds;
 
     private CacheResult<T> LocalResult<T>(LocalEntry entry)
     {
@@ -620,6 +699,12 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
 
         CacheResult<T> result = Decode<T>(raw, out object? boxed, out long logicalExpiry);
+        if (result.HasValue && logicalExpiry == CounterRead)
+        {
+            Interlocked.Increment(ref _remoteHits); // a counter: never put in L1, which must not serve a stale count
+            return result;
+        }
+
         if (!result.HasValue || !TryLocalLife(logicalExpiry, now, out long freshUntil, out life))
         {
             return CacheResult<T>.Miss;
@@ -675,9 +760,15 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         EnvelopeStatus status = CacheEnvelope.TryRead(bytes.Span, _serializer, out T? value, out logicalExpiry);
         if (status != EnvelopeStatus.Ok)
         {
+            boxed = null;
+            if (typeof(T) == typeof(long) && TryReadCounter(bytes.Span, out long count))
+            {
+                logicalExpiry = CounterRead;
+                return new CacheResult<T>(true, Unsafe.As<long, T>(ref count));
+            }
+
             Interlocked.Increment(ref _decodeErrors);
             LogDecodeError(status);
-            boxed = null;
             return CacheResult<T>.Miss;
         }
 
@@ -723,12 +814,14 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
     }
 
-    private async ValueTask WriteRemoteAsync(string key, PooledBufferWriter envelope, TimeSpan? life, CancellationToken cancellationToken)
+    private async ValueTask WriteRemoteAsync(string key, PooledBufferWriter envelope, TimeSpan? life, string scope, string[]? groups, CancellationToken cancellationToken)
     {
         bool settled = false; // the buffers go back to the pool only once Redis no longer reads them
         try
         {
-            Task set = _database!.StringSetAsync(RemoteKey(key), (RedisValue)envelope.WrittenMemory, life, When.Always);
+            Task set = groups is null
+                ? _database!.StringSetAsync(RemoteKey(key), (RedisValue)envelope.WrittenMemory, life, When.Always)
+                : _database!.ScriptEvaluateAsync(GroupScripts.Set, GroupWriteKeys(key, scope, groups), [envelope.WrittenMemory, life is { } l ? (long)Math.Ceiling(l.TotalMilliseconds) : -1, key]);
             await Task.WhenAll(set, PublishAsync(InvalidationKind.Key, key)).WaitAsync(cancellationToken).ConfigureAwait(false);
             settled = true;
             OnRemoteSuccess();
@@ -747,11 +840,22 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The fresh part of a key's remaining life in milliseconds: -2 when missing, -1 when it never expires, else the
+    /// PTTL less the fail-safe window for an envelope (0 or less: only fail-safe reads may use it), or the PTTL of a counter.
+    /// </summary>
     private async Task<long> RemoteTimeToLiveAsync(string key, CancellationToken cancellationToken)
     {
         // Raw PTTL: StackExchange.Redis's KeyTimeToLive maps both "missing" (-2) and "no expiry" (-1) to null.
-        RedisResult result = await _database!.ExecuteAsync("PTTL", [RemoteKey(key)], CommandFlags.None).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return (long)result;
+        RedisResult[] reply = (RedisResult[])(await _database!.ScriptEvaluateAsync(TimeToLiveScript, [RemoteKey(key)]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        long pttl = (long)reply[0];
+        if (pttl < 0 || (long)reply[1] == 0)
+        {
+            return pttl;
+        }
+
+        long fresh = pttl - (long)(_failSafe ?? TimeSpan.Zero).TotalMilliseconds;
+        return fresh > 0 ? fresh : 0;
     }
 
     private Task PublishAsync(InvalidationKind kind, string keyOrPattern) => PublishAsync(kind, [keyOrPattern]);

@@ -1,16 +1,20 @@
 using System;
+using System.Collections.Generic;
 
 namespace Strata.Tiering;
 
 /// <summary>
-/// How one value is cached: its time to live and, for <see cref="TieredCache.GetOrSetAsync{T}"/>, when it is refreshed
-/// early and whether a stale copy may stand in for a failed factory. Settings are checked as they are set, so one
-/// instance can be shared by every call that caches the same kind of value.
+/// How one value is cached: its time to live, the secondary indexes and tags it is listed under and, for
+/// <see cref="TieredCache.GetOrSetAsync{T}"/>, when it is refreshed early and whether a stale copy may stand in for a
+/// failed factory. Settings are checked as they are set (indexes and tags when a write uses them), so one instance can
+/// be shared by every call that caches the same kind of value.
 /// </summary>
 public sealed class CacheEntryOptions
 {
     private readonly TimeSpan? _timeToLive;
     private readonly double? _eagerRefreshThreshold;
+    private Dictionary<string, string>? _indexes;
+    private HashSet<string>? _tags;
 
     /// <summary>
     /// Gets the time to live; <see langword="null"/> (the default) for the cache's or namespace's default.
@@ -49,5 +53,39 @@ public sealed class CacheEntryOptions
     /// </summary>
     public bool ServeStaleOnFactoryError { get; init; } = true;
 
+    /// <summary>
+    /// Gets the secondary indexes the value is listed under, name to value: with <c>Indexes = { ["user"] = "alice" }</c>
+    /// the value comes back from <see cref="TieredCache.GetByIndexAsync{T}"/>("user", "alice") until it expires, is
+    /// removed, or is overwritten without that index. A name is not empty and contains no <c>:</c>.
+    /// </summary>
+    public IDictionary<string, string> Indexes => _indexes ??= new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Gets the tags of the value, such as <c>org:7</c>: <see cref="TieredCache.RemoveByTagAsync"/> removes every value
+    /// carrying a tag, on every instance. A tag is not empty.
+    /// </summary>
+    public ISet<string> Tags => _tags ??= new HashSet<string>(StringComparer.Ordinal);
+
     internal static CacheEntryOptions Default { get; } = new();
+
+    /// <summary>Gets whether a write with these options lists the value under any index or tag.</summary>
+    internal bool HasGroups => _indexes is { Count: > 0 } || _tags is { Count: > 0 };
+
+    /// <summary>The group names of a write in namespace <paramref name="scope"/>: see <see cref="EntryGroups"/>.</summary>
+    internal string[] GroupNames(string scope)
+    {
+        var names = new string[(_indexes?.Count ?? 0) + (_tags?.Count ?? 0)];
+        int i = 0;
+        foreach (KeyValuePair<string, string> index in _indexes ?? [])
+        {
+            names[i++] = EntryGroups.Index(scope, index.Key, index.Value, nameof(Indexes));
+        }
+
+        foreach (string tag in _tags ?? [])
+        {
+            names[i++] = EntryGroups.Tag(scope, tag, nameof(Tags));
+        }
+
+        return names;
+    }
 }

@@ -17,7 +17,9 @@ namespace Strata.Tiering;
 ///                   bit 2 compressed (never written by version 1; a reader refuses it)
 ///                   bit 3 null (a null string or byte array; the payload is empty)
 ///                   bits 4-5 serializer id (1-3) for a serialized payload, else 0
-///                   bits 6-7 reserved, 0
+///                   bit 6 indexed: the write that stored this value also recorded its index and tag memberships
+///                         (the key's <c>__grp:</c> set); index queries trust a membership only when this is set
+///                   bit 7 reserved, 0
 /// offset 3   logical expiry: unix milliseconds, little-endian int64; 0 when the value never expires. Redis's own
 ///            PX expiry may run later than this, which is what keeps a stale copy available to fail-safe reads.
 /// offset 11  payload
@@ -38,10 +40,13 @@ internal static class CacheEnvelope
     private const byte CompressedFlag = 1 << 2;
     private const byte NullFlag = 1 << 3;
     private const int SerializerShift = 4;
-    private const byte ReservedMask = 0b1100_0000;
+    private const byte ReservedMask = 0b1000_0000;
+
+    /// <summary>Bit 6 of the flags: see the layout. Redis scripts test it as 64.</summary>
+    internal const byte IndexedFlag = 1 << 6;
 
     /// <summary>Writes the envelope of <paramref name="value"/> to <paramref name="destination"/>.</summary>
-    internal static void Write<T>(IBufferWriter<byte> destination, T value, long logicalExpiryUnixMilliseconds, ICacheSerializer serializer)
+    internal static void Write<T>(IBufferWriter<byte> destination, T value, long logicalExpiryUnixMilliseconds, ICacheSerializer serializer, bool indexed = false)
     {
         byte flags;
         if (typeof(T) == typeof(string))
@@ -69,7 +74,7 @@ internal static class CacheEnvelope
         Span<byte> header = destination.GetSpan(HeaderSize);
         header[0] = Magic;
         header[1] = Version;
-        header[2] = flags;
+        header[2] = indexed ? (byte)(flags | IndexedFlag) : flags;
         BinaryPrimitives.WriteInt64LittleEndian(header[3..], logicalExpiryUnixMilliseconds);
         destination.Advance(HeaderSize);
 

@@ -31,6 +31,9 @@ public abstract partial class CacheApiContractTests : IDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>Another instance sharing the Redis tier; without Redis, the same cache (there is no other to share with).</summary>
+    protected TieredCache SecondInstance(TieredCache cache, Action<TieredCacheOptions>? configure = null) => Redis is null ? cache : NewCache(configure);
+
     protected TieredCache NewCache(Action<TieredCacheOptions>? configure = null)
     {
         var options = new TieredCacheOptions { Redis = Redis, KeyPrefix = _prefix, OperationTimeout = TimeSpan.FromSeconds(5), TimeProvider = Time };

@@ -23,6 +23,16 @@ public class CacheEnvelopeTests
         Assert.Equal("A5-01-02-08-07-06-05-04-03-02-01-68-C3-A9", Encode("hé"));
 
     [Fact]
+    public void Write_Indexed_SetsBit6AndReadsBack()
+    {
+        var writer = new ArrayBufferWriter<byte>();
+        CacheEnvelope.Write(writer, "hé", Expiry, MemoryPackCacheSerializer.Instance, indexed: true);
+        Assert.Equal("A5-01-42-08-07-06-05-04-03-02-01-68-C3-A9", BitConverter.ToString(writer.WrittenSpan.ToArray()));
+        Assert.Equal(EnvelopeStatus.Ok, CacheEnvelope.TryRead(writer.WrittenSpan, MemoryPackCacheSerializer.Instance, out string? value, out long expiry));
+        Assert.Equal(("hé", Expiry), (value, expiry));
+    }
+
+    [Fact]
     public void Write_NullString_MatchesGoldenBytes() =>
         Assert.Equal("A5-01-0A-08-07-06-05-04-03-02-01", Encode<string?>(null));
 
@@ -77,7 +87,7 @@ public class CacheEnvelopeTests
     [InlineData("7B-22-61-22-3A-31-7D-00-00-00-00", nameof(EnvelopeStatus.BadMagic))]             // JSON from an older writer
     [InlineData("A5-02-02-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedVersion))]
     [InlineData("A5-01-06-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // compressed
-    [InlineData("A5-01-42-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // reserved bit
+    [InlineData("A5-01-82-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // reserved bit 7
     [InlineData("A5-01-03-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // kind 3
     [InlineData("A5-01-00-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // serialized, no serializer id
     [InlineData("A5-01-12-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // a string with a serializer id
