@@ -202,6 +202,9 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     /// <summary>A test hook: runs after a Redis read and before its value is put into L1.</summary>
     internal Func<string, Task>? BeforeLocalFill { get; set; }
 
+    /// <summary>The number of (group, key) listings of L1's index and tag registry, for tests.</summary>
+    internal int LocalGroupListings => _groups.Count;
+
     /// <summary>A view of the in-process tier, for tests.</summary>
     internal LocalCache<LocalEntry> Local => _local;
 

@@ -324,6 +324,44 @@ public abstract class TieredCacheContractTests : IDisposable
         Assert.Equal(9, (await other.GetAsync<int>("a")).Value);
     }
 
+    [Fact]
+    public async Task CountersUpdatesAndTimesToLive_WorkOnThisTopology()
+    {
+        TieredCache a = NewCache(), b = NewCache();
+        await a.SetAsync("doc", 1, TimeSpan.FromMinutes(10));
+
+        Assert.Equal(2, (await b.UpdateAsync<int>("doc", n => n + 1)).Value);
+        Assert.Equal(3L, await a.IncrementAsync("count", 3, TimeSpan.FromMinutes(1)));
+        Assert.Equal(4L, await b.IncrementAsync("count"));
+        Assert.True(await b.SetTimeToLiveAsync("count", TimeSpan.FromHours(1)));
+
+        await Eventually.True(async () => (await a.GetAsync<int>("doc")).Value == 2, "A to drop its old copy");
+        Assert.Equal(4L, (await a.GetAsync<long>("count")).Value);
+        Assert.InRange((await a.GetTimeToLiveAsync("count"))!.Value, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));
+        Assert.InRange((await a.GetTimeToLiveAsync("doc"))!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+    }
+
+    [Fact]
+    public async Task IndexesAndTags_WorkOnASingleServer_AndAreRefusedOnACluster_BeforeAnyWrite()
+    {
+        TieredCache cache = NewCache();
+        bool cluster = this is ClusterTieredCacheTests;
+        var options = new CacheEntryOptions { Indexes = { ["user"] = "alice" } };
+
+        if (cluster)
+        {
+            await Assert.ThrowsAsync<NotSupportedException>(() => cache.SetAsync("k", 1, options).AsTask());
+            await Assert.ThrowsAsync<NotSupportedException>(() => cache.GetByIndexAsync<int>("user", "alice").AsTask());
+            await Assert.ThrowsAsync<NotSupportedException>(() => cache.RemoveByTagAsync("t").AsTask());
+            Assert.False(await cache.ExistsAsync("k"));
+        }
+        else
+        {
+            await cache.SetAsync("k", 1, options);
+            Assert.Equal(1, (await NewCache().GetByIndexAsync<int>("user", "alice"))["k"]);
+        }
+    }
+
     public void Dispose()
     {
         foreach (IDisposable owned in _owned)

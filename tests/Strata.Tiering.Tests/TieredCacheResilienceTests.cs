@@ -83,6 +83,30 @@ public class TieredCacheResilienceTests
     }
 
     [Fact]
+    public async Task UnreachableRedis_CacheApi_AnswersFromL1_AndCountersSayTheyCouldNotCount()
+    {
+        await using var cache = new TieredCache(new TieredCacheOptions
+        {
+            Redis = Unreachable,
+            OperationTimeout = TimeSpan.FromMilliseconds(200),
+            CircuitBreakDuration = TimeSpan.Zero, // try Redis on every call: each must still fail quietly
+        });
+        var options = new CacheEntryOptions { Indexes = { ["user"] = "alice" }, Tags = { "org:7" } };
+
+        await cache.SetAsync("a", 1, options);
+        await cache.SetAsync("b", 2, options);
+        Assert.Equal(11, (await cache.UpdateAsync<int>("a", n => n + 10)).Value);
+
+        Assert.Equal(11, (await cache.GetByIndexAsync<int>("user", "alice"))["a"]);
+        Assert.Equal(2, (await cache.GetKeysByIndexAsync("user", "alice")).Count);
+        Assert.Null(await cache.IncrementAsync("count"));
+        Assert.Equal(2, await cache.RemoveByTagAsync("org:7"));
+        Assert.Empty(await cache.GetKeysByIndexAsync("user", "alice"));
+        Assert.False((await cache.GetAsync<int>("a")).HasValue);
+        Assert.True(cache.GetStatistics().RemoteErrors >= 6);
+    }
+
+    [Fact]
     public async Task CircuitBreaker_AfterAFailure_SkipsRedisUntilTheWindowEnds()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
 using Microsoft.Extensions.Time.Testing;
 using Strata.Tiering.Tests.Support;
 using Xunit;
@@ -47,6 +49,26 @@ public abstract partial class CacheApiContractTests : IDisposable
 public sealed class LocalOnlyCacheApiTests : CacheApiContractTests
 {
     protected override string? Redis => null;
+
+    [Fact]
+    public async Task IndexListing_FollowsEvictionExpiryAndOverwrites_SoItNeverGrowsPastL1()
+    {
+        TieredCache cache = NewCache(o => o.LocalMaxEntries = 20);
+        for (int i = 0; i < 500; i++)
+        {
+            var options = new CacheEntryOptions { TimeToLive = TimeSpan.FromMinutes(1 + (i % 3)), Indexes = { ["user"] = "u" + (i % 7) }, Tags = { "t" } };
+            await cache.SetAsync("k" + (i % 60), i, options);
+        }
+
+        Assert.InRange(cache.LocalGroupListings, 1, 2 * cache.Local.Count); // two groups per live entry, no more
+        Assert.Equal(cache.Local.Count, (await cache.GetKeysByIndexAsync("user", "u0")).Count
+            + (await Task.WhenAll(Enumerable.Range(1, 6).Select(u => cache.GetKeysByIndexAsync("user", "u" + u).AsTask()))).Sum(keys => keys.Count));
+
+        Time.Advance(TimeSpan.FromMinutes(5)); // everything expires; the timer wheel drops it without a read
+
+        Assert.Equal(0, cache.Local.Count);
+        Assert.Equal(0, cache.LocalGroupListings);
+    }
 }
 
 public sealed class TieredCacheApiTests(SingleRedis redis) : CacheApiContractTests, IClassFixture<SingleRedis>
