@@ -17,7 +17,8 @@ namespace Strata.Throughput;
 /// bytes/op for hit, miss and overwrite; multi-threaded Mops/s on a 90 % read / 10 % write Zipf(0.99) mix; and the
 /// hit ratio of a Zipf(0.9) trace over 1M keys at 1 % capacity next to exact LRU. Without <c>--quick</c> every phase
 /// runs longer and the mix is measured at 1, 2 and 4 threads. <c>--tiered</c> runs the Redis scenarios instead
-/// (see <see cref="TieredScenarios"/>).
+/// (see <see cref="TieredScenarios"/>), <c>--getorset</c> the get-or-set hit path and stampede against the peers (see
+/// <see cref="GetOrSetScenarios"/>).
 /// </summary>
 internal static class Program
 {
@@ -30,10 +31,20 @@ internal static class Program
     private static async Task<int> Main(string[] args)
     {
         bool quick = args.Contains("--quick");
-        if (args.Any(a => a is not ("--quick" or "--tiered")))
+        if (args.Any(a => a is not ("--quick" or "--tiered" or "--getorset")))
         {
-            Console.Error.WriteLine("usage: Strata.Throughput [--quick] [--tiered]");
+            Console.Error.WriteLine("usage: Strata.Throughput [--quick] [--tiered | --getorset]");
             return 2;
+        }
+
+        if (args.Contains("--getorset"))
+        {
+            Console.WriteLine($"# Strata get-or-set scenarios ({(quick ? "quick" : "full")} run)");
+            Console.WriteLine();
+            Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {Describe()}");
+            Console.WriteLine();
+            await GetOrSetScenarios.RunAsync(quick);
+            return 0;
         }
 
         if (args.Contains("--tiered"))

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -51,8 +52,19 @@ public sealed partial class TieredCache
     /// <param name="cancellationToken">Stops this caller's wait; the shared run goes on for the others.</param>
     /// <returns>The value. Completes synchronously, allocating nothing, on an L1 hit.</returns>
     /// <exception cref="Exception">The factory's exception, when no stale value can stand in for it.</exception>
-    public ValueTask<T> GetOrSetAsync<T>(string key, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default) =>
-        GetOrSetCore(key, key, factory, options, _defaultTimeToLive, counters: null, cancellationToken);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // into the caller, where T is known: no shared-generic lookups on the hit
+    public ValueTask<T> GetOrSetAsync<T>(string key, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        // The plain hit, kept small so that it inlines well; everything else (early refresh, misses) takes the full path.
+        ValidateKey(key);
+        if (options?.EagerRefreshThreshold is null && _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry) && entry.TryGet(out T? value))
+        {
+            ArgumentNullException.ThrowIfNull(factory);
+            return new ValueTask<T>(value!);
+        }
+
+        return GetOrSetCore(key, key, factory, options, _defaultTimeToLive, counters: null, cancellationToken);
+    }
 
     /// <summary>
     /// Returns the namespace <paramref name="name"/>: a view with its own keys (<c>name:key</c>), default time to live
