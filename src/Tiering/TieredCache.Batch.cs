@@ -33,6 +33,7 @@ public sealed partial class TieredCache
         for (int i = 0; i < keys.Count; i++)
         {
             string key = keys[i] ?? throw new ArgumentException($"keys[{i}] is null.", nameof(keys));
+            KeyGuard.Valid(key, nameof(keys));
             if (_local.TryGet(key, out LocalEntry? entry))
             {
                 if (IsFresh(entry))
@@ -116,10 +117,9 @@ public sealed partial class TieredCache
 
         for (int i = 0; i < items.Count; i++)
         {
-            if (items[i].Key is null)
-            {
-                throw new ArgumentException($"items[{i}] has a null key.", nameof(items));
-            }
+            string key = items[i].Key ?? throw new ArgumentException($"items[{i}] has a null key.", nameof(items));
+            KeyGuard.Valid(key, nameof(items));
+            KeyGuard.NotReserved(key, nameof(items));
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -187,10 +187,15 @@ public sealed partial class TieredCache
     {
         ArgumentNullException.ThrowIfNull(keys);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        for (int i = 0; i < keys.Count; i++)
+        {
+            KeyGuard.Valid(keys[i] ?? throw new ArgumentException($"keys[{i}] is null.", nameof(keys)), nameof(keys)); // all checked before any is removed
+        }
+
         long local = 0;
         for (int i = 0; i < keys.Count; i++)
         {
-            string key = keys[i] ?? throw new ArgumentException($"keys[{i}] is null.", nameof(keys));
+            string key = keys[i];
             BumpVersion(key);
             local += _local.Remove(key) ? 1 : 0;
         }

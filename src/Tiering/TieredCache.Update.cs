@@ -168,7 +168,7 @@ public sealed partial class TieredCache
         T? updated = default;
         LocalEntry Apply(LocalEntry current)
         {
-            if (!current.TryGet(out T? value))
+            if (current is CounterEntry || !current.TryGet(out T? value))
             {
                 typed = false;
                 return current;

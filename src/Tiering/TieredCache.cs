@@ -52,13 +52,19 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     // ARGV[2]: the new PX (-1: persist), which includes the fail-safe window; ARGV[3]: the time to live itself, for a
     // value that is not our envelope (a counter), which gets its expiry changed and nothing else. KEEPTTL would not
     // do for an envelope: its Redis life must move with its logical expiry.
-    private const string ExpireScript = """
+    // KEYS[2], passed on a single server, is the key's group record: an indexed value (bit 6 of the flags) also
+    // stretches the record and its index sets, so that none ends before the value.
+    private const string ExpireScript = GroupScripts.Stretch + """
         local v = redis.call('GET', KEYS[1])
         if not v then return 0 end
         if string.len(v) >= 11 and string.byte(v, 1) == 165 then
           local px = tonumber(ARGV[2])
           v = string.sub(v, 1, 3) .. struct.pack('<i8', tonumber(ARGV[1])) .. string.sub(v, 12)
           if px < 0 then redis.call('SET', KEYS[1], v) else redis.call('SET', KEYS[1], v, 'PX', px) end
+          if KEYS[2] and bit.band(string.byte(v, 3), 64) ~= 0 then
+            stretch(KEYS[2], px, redis.call('PTTL', KEYS[2]))
+            for _, g in ipairs(redis.call('SMEMBERS', KEYS[2])) do stretch(g, px, redis.call('PTTL', g)) end
+          end
         elseif tonumber(ARGV[3]) < 0 then
           redis.call('PERSIST', KEYS[1])
         else
@@ -376,7 +382,11 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     /// <param name="timeToLive">The new time to live.</param>
     /// <param name="cancellationToken">Stops waiting for Redis.</param>
     /// <returns>Whether the key existed.</returns>
-    public async ValueTask<bool> ExpireAsync(string key, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    public ValueTask<bool> ExpireAsync(string key, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
+        ExpireChecked(key, string.Empty, timeToLive, cancellationToken);
+
+    /// <summary>The expire of the cache and of its namespaces; <paramref name="scope"/> is the key's namespace prefix.</summary>
+    internal async ValueTask<bool> ExpireChecked(string key, string scope, TimeSpan timeToLive, CancellationToken cancellationToken)
     {
         ValidateKey(key);
         if (timeToLive != Timeout.InfiniteTimeSpan && timeToLive <= TimeSpan.Zero)
@@ -398,8 +408,9 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         _local.Remove(key);
         long physical = lifetime.Life is { } life ? (long)Math.Ceiling(life.TotalMilliseconds) : -1;
         long raw = newTimeToLive is { } ttl ? (long)Math.Ceiling(ttl.TotalMilliseconds) : -1;
+        RedisKey[] keys = IsCluster() ? [RemoteKey(key)] : [RemoteKey(key), GroupRecordKey(scope, key)]; // no indexed values on a cluster
         (bool ok, RedisResult result) = await CommandAndInvalidateAsync(
-            database => database.ScriptEvaluateAsync(ExpireScript, [RemoteKey(key)], [lifetime.LogicalExpiry, physical, raw]), key, cancellationToken).ConfigureAwait(false);
+            database => database.ScriptEvaluateAsync(ExpireScript, keys, [lifetime.LogicalExpiry, physical, raw]), key, cancellationToken).ConfigureAwait(false);
         return ok ? (long)result == 1 : local;
     }
 
@@ -414,7 +425,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     public ValueTask<bool> SetTimeToLiveAsync(string key, TimeSpan timeToLive, CancellationToken cancellationToken = default)
     {
         TimeToLiveGuard.Positive(timeToLive, nameof(timeToLive));
-        return ExpireAsync(key, timeToLive, cancellationToken);
+        return ExpireChecked(key, string.Empty, timeToLive, cancellationToken);
     }
 
     /// <summary>Gives the L1 entry a new time to live (null: none), keeping its value and its kind.</summary>

@@ -187,15 +187,18 @@ public sealed class CacheNamespace
     /// <param name="cancellationToken">Stops waiting for Redis.</param>
     /// <returns>Whether the key existed.</returns>
     public ValueTask<bool> ExpireAsync(string key, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
-        _cache.ExpireAsync(FullKey(key), timeToLive, cancellationToken);
+        _cache.ExpireChecked(FullKey(key), _prefix, timeToLive, cancellationToken);
 
     /// <summary>Sets the time to live of an existing value or counter; see <see cref="TieredCache.SetTimeToLiveAsync"/>.</summary>
     /// <param name="key">The key within the namespace.</param>
     /// <param name="timeToLive">The new time to live: positive.</param>
     /// <param name="cancellationToken">Stops waiting for Redis.</param>
     /// <returns>Whether the key existed.</returns>
-    public ValueTask<bool> SetTimeToLiveAsync(string key, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
-        _cache.SetTimeToLiveAsync(FullKey(key), timeToLive, cancellationToken);
+    public ValueTask<bool> SetTimeToLiveAsync(string key, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        TimeToLiveGuard.Positive(timeToLive, nameof(timeToLive));
+        return _cache.ExpireChecked(FullKey(key), _prefix, timeToLive, cancellationToken);
+    }
 
     /// <summary>Removes every key of this namespace from both tiers of every instance, and nothing else.</summary>
     /// <param name="cancellationToken">Stops the Redis scan between pages.</param>

@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
+using StackExchange.Redis;
 using Microsoft.Extensions.Time.Testing;
 using Strata.Tiering.Tests.Support;
 using Xunit;
@@ -16,7 +18,8 @@ namespace Strata.Tiering.Tests.CacheApi;
 public abstract partial class CacheApiContractTests : IDisposable
 {
     private readonly List<IDisposable> _owned = [];
-    private readonly string _prefix = "api:" + Guid.NewGuid().ToString("N")[..12] + ":";
+    /// <summary>Gets this test's key prefix.</summary>
+    protected string Prefix { get; } = "api:" + Guid.NewGuid().ToString("N")[..12] + ":";
 
     /// <summary>Gets the Redis configuration, or null for the L1-only configuration.</summary>
     protected abstract string? Redis { get; }
@@ -38,7 +41,7 @@ public abstract partial class CacheApiContractTests : IDisposable
 
     protected TieredCache NewCache(Action<TieredCacheOptions>? configure = null)
     {
-        var options = new TieredCacheOptions { Redis = Redis, KeyPrefix = _prefix, OperationTimeout = TimeSpan.FromSeconds(5), TimeProvider = Time };
+        var options = new TieredCacheOptions { Redis = Redis, KeyPrefix = Prefix, OperationTimeout = TimeSpan.FromSeconds(5), TimeProvider = Time };
         configure?.Invoke(options);
         var cache = new TieredCache(options);
         _owned.Add(cache);
@@ -74,4 +77,34 @@ public sealed class LocalOnlyCacheApiTests : CacheApiContractTests
 public sealed class TieredCacheApiTests(SingleRedis redis) : CacheApiContractTests, IClassFixture<SingleRedis>
 {
     protected override string? Redis => redis.Configuration;
+
+    [Fact]
+    public async Task IndexLayout_IsDesignMds_AndEverySetLivesAsLongAsItsMember()
+    {
+        TieredCache cache = NewCache();
+        CacheNamespace actions = cache.Namespace("actions");
+        await using ConnectionMultiplexer raw = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        IDatabase db = raw.GetDatabase();
+        string index = Prefix + "actions:__idx:user:alice", tag = Prefix + "actions:__tag:org:7", record = Prefix + "actions:__grp:1";
+
+        await actions.SetAsync("1", "v", new CacheEntryOptions { TimeToLive = TimeSpan.FromMinutes(1), Indexes = { ["user"] = "alice" }, Tags = { "org:7" } });
+
+        Assert.Equal(["actions:1"], (await db.SetMembersAsync(index)).Select(m => (string)m!));
+        Assert.Equal(["actions:1"], (await db.SetMembersAsync(tag)).Select(m => (string)m!));
+        Assert.Equal([index, tag], (await db.SetMembersAsync(record)).Select(m => (string)m!).Order());
+        foreach (string key in new[] { index, tag, record })
+        {
+            Assert.InRange((await db.KeyTimeToLiveAsync(key))!.Value, TimeSpan.FromSeconds(50), TimeSpan.FromMinutes(1));
+        }
+
+        Assert.True(await actions.SetTimeToLiveAsync("1", TimeSpan.FromHours(1)));
+        foreach (string key in new[] { index, tag, record })
+        {
+            Assert.InRange((await db.KeyTimeToLiveAsync(key))!.Value, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));
+        }
+
+        Assert.True(await actions.ExpireAsync("1", Timeout.InfiniteTimeSpan));
+        Assert.Null(await db.KeyTimeToLiveAsync(index)); // persisted with its member
+        Assert.Equal("v", (await actions.GetByIndexAsync<string>("user", "alice"))["1"]);
+    }
 }
