@@ -44,6 +44,8 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
     private const int VersionSlots = 1024;
 
+    private static readonly TimeSpan ResubscribeInterval = TimeSpan.FromSeconds(1);
+
     /// <summary>The logical expiry <see cref="Decode{T}"/> reports for a counter, which has none and never goes to L1.</summary>
     private const long CounterRead = long.MinValue;
 
@@ -107,6 +109,8 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
     private long _circuitOpenUntil; // TimeProvider timestamp; 0 while closed
     private ChannelMessageQueue? _subscription;
+    private readonly Lock _subscribeGate = new();
+    private int _resubscribing; // 1 while a background retry of the subscription runs
     private int _disposed;
 
     private long _remoteHits;
@@ -210,6 +214,9 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
     /// <summary>The number of (group, key) listings of L1's index and tag registry, for tests.</summary>
     internal int LocalGroupListings => _groups.Count;
+
+    /// <summary>Gets whether the backplane subscription is in place, for tests.</summary>
+    internal bool IsSubscribed => Volatile.Read(ref _subscription) is not null;
 
     /// <summary>A view of the in-process tier, for tests.</summary>
     internal LocalCache<LocalEntry> Local => _local;
@@ -900,17 +907,66 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Subscribes to the backplane channel; when that fails, keeps retrying every second in the background until it
+    /// succeeds or the cache is disposed. Invalidations published meanwhile were missed, so a late subscription clears L1.
+    /// </summary>
     private void TrySubscribe()
+    {
+        if (!SubscribeOnce() && Interlocked.Exchange(ref _resubscribing, 1) == 0)
+        {
+            _ = ResubscribeAsync();
+        }
+    }
+
+    /// <returns>Whether the subscription is in place.</returns>
+    private bool SubscribeOnce()
+    {
+        lock (_subscribeGate) // one subscription, whichever of the constructor, a restored connection or the retry gets here
+        {
+            if (_subscription is not null)
+            {
+                return true;
+            }
+
+            try
+            {
+                ChannelMessageQueue subscription = _redis!.GetSubscriber().Subscribe(_channel);
+                subscription.OnMessage(OnInvalidation);
+                Volatile.Write(ref _subscription, subscription);
+                return true;
+            }
+            catch (Exception ex) when (IsRemoteFailure(ex))
+            {
+                OnRemoteFailure(ex);
+                return false;
+            }
+        }
+    }
+
+    private async Task ResubscribeAsync()
     {
         try
         {
-            ChannelMessageQueue subscription = _redis!.GetSubscriber().Subscribe(_channel);
-            subscription.OnMessage(OnInvalidation);
-            _subscription = subscription;
+            while (_disposed == 0)
+            {
+                // Real time, not the cache's TimeProvider: this paces attempts on a connection, it is not cache time.
+                await Task.Delay(ResubscribeInterval, _disposing.Token).ConfigureAwait(false);
+                if (SubscribeOnce())
+                {
+                    Interlocked.Increment(ref _epoch);
+                    _local.Clear();
+                    return;
+                }
+            }
         }
-        catch (Exception ex) when (IsRemoteFailure(ex))
+        catch (OperationCanceledException)
         {
-            OnRemoteFailure(ex); // retried when the connection is restored
+            // Disposed while waiting.
+        }
+        finally
+        {
+            Volatile.Write(ref _resubscribing, 0);
         }
     }
 

@@ -380,6 +380,7 @@ public abstract class TieredCacheContractTests : IDisposable
         configure?.Invoke(options);
         var cache = new TieredCache(options);
         _owned.Add(cache);
+        Subscriptions.WaitFor(cache, options);
         return cache;
     }
 

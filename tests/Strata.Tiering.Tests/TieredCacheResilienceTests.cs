@@ -192,6 +192,26 @@ public class TieredCacheResilienceTests
     }
 
     [Fact]
+    public async Task SubscriptionThatFailedAtStart_IsInPlaceOnceRedisAnswers_AndInvalidationsArrive()
+    {
+        using RedisProcess redis = RedisProcess.StartServer();
+        int port = redis.Ports[0];
+        redis.Kill(port);
+        await using var late = new TieredCache(new TieredCacheOptions { Redis = redis.Configuration, OperationTimeout = TimeSpan.FromMilliseconds(500), CircuitBreakDuration = TimeSpan.Zero });
+        Assert.False(late.IsSubscribed); // nothing to subscribe to
+
+        redis.Restart(port);
+        await Eventually.True(() => late.IsSubscribed, "the subscription once Redis answers", seconds: 60);
+        await using var writer = new TieredCache(new TieredCacheOptions { Redis = redis.Configuration });
+        await writer.SetAsync("k", "v1");
+        Assert.Equal("v1", (await late.GetAsync<string>("k")).Value); // now in late's L1
+
+        await writer.SetAsync("k", "v2");
+
+        await Eventually.True(async () => (await late.GetAsync<string>("k")).Value == "v2", "the invalidation to reach the late subscriber");
+    }
+
+    [Fact]
     public async Task RedisRestarted_TheCacheReconnectsByItselfAndClearsL1()
     {
         using RedisProcess redis = RedisProcess.StartServer();

@@ -45,6 +45,7 @@ public abstract partial class CacheApiContractTests : IDisposable
         configure?.Invoke(options);
         var cache = new TieredCache(options);
         _owned.Add(cache);
+        Subscriptions.WaitFor(cache, options);
         return cache;
     }
 }
