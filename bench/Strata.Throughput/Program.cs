@@ -39,20 +39,14 @@ internal static class Program
 
         if (args.Contains("--getorset"))
         {
-            Console.WriteLine($"# Strata get-or-set scenarios ({(quick ? "quick" : "full")} run)");
-            Console.WriteLine();
-            Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {Describe()}");
-            Console.WriteLine();
+            PrintHeader("get-or-set scenarios", quick);
             await GetOrSetScenarios.RunAsync(quick);
             return 0;
         }
 
         if (args.Contains("--tiered"))
         {
-            Console.WriteLine($"# Strata tiered scenarios ({(quick ? "quick" : "full")} run)");
-            Console.WriteLine();
-            Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {Describe()}");
-            Console.WriteLine();
+            PrintHeader("tiered scenarios", quick);
             await TieredScenarios.RunAsync(quick);
             return 0;
         }
@@ -62,10 +56,7 @@ internal static class Program
             : new Settings(RoundMilliseconds: 200, Rounds: 9, MixSeconds: 5, MixThreads: [1, 2, 4], TraceLength: 10_000_000);
 
         var clock = Stopwatch.StartNew();
-        Console.WriteLine($"# Strata throughput ({(quick ? "quick" : "full")} run)");
-        Console.WriteLine();
-        Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {Describe()}");
-        Console.WriteLine();
+        PrintHeader("throughput", quick);
 
         Candidate[] candidates =
         [
@@ -108,6 +99,15 @@ internal static class Program
         Console.WriteLine();
         Console.WriteLine($"Finished in {clock.Elapsed.TotalSeconds:F1} s (checksum {s_sink}).");
         return 0;
+    }
+
+    /// <summary>Prints a run's title, date and machine: every mode's output starts this way.</summary>
+    private static void PrintHeader(string what, bool quick)
+    {
+        Console.WriteLine($"# Strata {what} ({(quick ? "quick" : "full")} run)");
+        Console.WriteLine();
+        Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd}, {Describe()}");
+        Console.WriteLine();
     }
 
     /// <summary>

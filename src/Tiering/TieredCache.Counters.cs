@@ -87,7 +87,7 @@ public sealed partial class TieredCache
 
     private async ValueTask<long?> IncrementRemoteAsync(string key, long delta, TimeSpan? timeToLive, CancellationToken cancellationToken)
     {
-        long px = timeToLive is { } ttl ? (long)Math.Ceiling(ttl.TotalMilliseconds) : 0;
+        long px = Milliseconds(timeToLive); // -1: none (the script sets a PX only when it is positive)
         RedisResult reply;
         try
         {

@@ -110,13 +110,13 @@ public sealed partial class TieredCache
 
             T updated = update(current.Value!);
             WriteLifetime lifetime = restart ? LifetimeOf(timeToLive) : new WriteLifetime(logicalExpiry, 0, null);
-            long px = !restart ? KeepTimeToLive : lifetime.Life is { } life ? (long)Math.Ceiling(life.TotalMilliseconds) : -1;
+            long px = restart ? Milliseconds(lifetime.Life) : KeepTimeToLive;
             PooledBufferWriter envelope = BufferWriterPool.Rent();
             (bool ok, RedisResult reply) result;
             try
             {
                 CacheEnvelope.Write(envelope, updated, lifetime.LogicalExpiry, _serializer);
-                bool indexed = ((ReadOnlyMemory<byte>)raw).Span[2] is var flags && (flags & CacheEnvelope.IndexedFlag) != 0;
+                bool indexed = (((ReadOnlyMemory<byte>)raw).Span[2] & CacheEnvelope.IndexedFlag) != 0; // decoded: at least a header
                 RedisKey[] keys = indexed ? [remoteKey, GroupRecordKey(scope, key)] : [remoteKey];
                 ReadOnlyMemory<byte> written = envelope.WrittenMemory;
                 result = await CommandAndInvalidateAsync(

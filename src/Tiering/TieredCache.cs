@@ -413,8 +413,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         // refills it with Redis's new time to live.
         bool local = _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry);
         _local.Remove(key);
-        long physical = lifetime.Life is { } life ? (long)Math.Ceiling(life.TotalMilliseconds) : -1;
-        long raw = newTimeToLive is { } ttl ? (long)Math.Ceiling(ttl.TotalMilliseconds) : -1;
+        long physical = Milliseconds(lifetime.Life), raw = Milliseconds(newTimeToLive);
         RedisKey[] keys = IsCluster() ? [RemoteKey(key)] : [RemoteKey(key), GroupRecordKey(scope, key)]; // no indexed values on a cluster
         (bool ok, RedisResult result) = await CommandAndInvalidateAsync(
             database => database.ScriptEvaluateAsync(ExpireScript, keys, [lifetime.LogicalExpiry, physical, raw]), key, cancellationToken).ConfigureAwait(false);
@@ -606,6 +605,9 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
     /// <summary>One instant on both clocks: wall time for envelopes (shared across instances), timestamps for L1.</summary>
     private readonly record struct Instant(long UnixMilliseconds, long Timestamp);
+
+    /// <summary>A time to live as the milliseconds a Redis script takes (rounded up, like PX), or -1 for none.</summary>
+    private static long Milliseconds(TimeSpan? timeToLive) => timeToLive is { } ttl ? (long)Math.Ceiling(ttl.TotalMilliseconds) : -1;
 
     private long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 
@@ -842,7 +844,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         {
             Task set = groups is null
                 ? _database!.StringSetAsync(RemoteKey(key), (RedisValue)envelope.WrittenMemory, life, When.Always)
-                : _database!.ScriptEvaluateAsync(GroupScripts.Set, GroupWriteKeys(key, scope, groups), [envelope.WrittenMemory, life is { } l ? (long)Math.Ceiling(l.TotalMilliseconds) : -1, key]);
+                : _database!.ScriptEvaluateAsync(GroupScripts.Set, GroupWriteKeys(key, scope, groups), [envelope.WrittenMemory, Milliseconds(life), key]);
             await Task.WhenAll(set, PublishAsync(InvalidationKind.Key, key)).WaitAsync(cancellationToken).ConfigureAwait(false);
             settled = true;
             OnRemoteSuccess();

@@ -85,12 +85,7 @@ public class TieredCacheResilienceTests
     [Fact]
     public async Task UnreachableRedis_CacheApi_AnswersFromL1_AndCountersSayTheyCouldNotCount()
     {
-        await using var cache = new TieredCache(new TieredCacheOptions
-        {
-            Redis = Unreachable,
-            OperationTimeout = TimeSpan.FromMilliseconds(200),
-            CircuitBreakDuration = TimeSpan.Zero, // try Redis on every call: each must still fail quietly
-        });
+        await using TieredCache cache = UnreachableCache(o => o.CircuitBreakDuration = TimeSpan.Zero); // try Redis on every call
         var options = new CacheEntryOptions { Indexes = { ["user"] = "alice" }, Tags = { "org:7" } };
 
         await cache.SetAsync("a", 1, options);
