@@ -5,7 +5,10 @@
 set -euo pipefail
 project_dir=${1:?usage: eng/record-public-api.sh <project dir>}
 unshipped="$project_dir/PublicAPI.Unshipped.txt"
+project_path=$(cd "$project_dir" && pwd)
+# Only this project's errors: a dependency that is itself out of date reports its own symbols, which belong in its file.
 symbols=$(dotnet build "$project_dir" -c Release --no-incremental 2>&1 \
+  | grep -F "[$project_path/" \
   | grep -o "error RS0016: Symbol '.*' is not part of the declared public API" \
   | sed -E "s/^error RS0016: Symbol '(.*)' is not part of the declared public API$/\1/" | sort -u || true)
 if [ -z "$symbols" ]; then

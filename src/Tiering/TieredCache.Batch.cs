@@ -73,14 +73,15 @@ public sealed partial class TieredCache
         }
 
         RedisValue[] values;
+        RemoteCall call = BeginRemote(RemoteOperation.GetMany);
         try
         {
             values = await ReadManyAsync(remoteKeys, cancellationToken).ConfigureAwait(false);
-            OnRemoteSuccess();
+            OnRemoteSuccess(call);
         }
-        catch (Exception ex) when (IsRemoteFailure(ex))
+        catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
-            OnRemoteFailure(ex);
+            OnRemoteFailure(ex, call);
             foreach (int i in misses)
             {
                 results[i] = FailSafe<T>(stale?.GetValueOrDefault(i));
@@ -149,6 +150,7 @@ public sealed partial class TieredCache
             }
 
             Task writes;
+            RemoteCall call = BeginRemote(RemoteOperation.SetMany);
             try
             {
                 IBatch batch = _database!.CreateBatch();
@@ -162,13 +164,13 @@ public sealed partial class TieredCache
                 sets[^1] = PublishAsync(InvalidationKind.Keys, items.Select(item => item.Key).ToArray());
                 writes = Task.WhenAll(sets);
             }
-            catch (Exception ex) when (IsRemoteFailure(ex))
+            catch (Exception ex) when (IsRemoteFailure(ex, call))
             {
-                OnRemoteFailure(ex); // thrown before the batch ran: no command reads the buffers
+                OnRemoteFailure(ex, call); // thrown before the batch ran: no command reads the buffers
                 return;
             }
 
-            await AwaitRemoteAsync(writes, cancellationToken).ConfigureAwait(false);
+            await AwaitRemoteAsync(writes, call, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -206,7 +208,7 @@ public sealed partial class TieredCache
         }
 
         (bool ok, long removed) = await CommandAndInvalidateAsync(
-            _ => UnlinkAsync(keys.Select(RemoteKey).ToArray()), InvalidationKind.Keys, keys.ToArray(), cancellationToken).ConfigureAwait(false);
+            RemoteOperation.RemoveMany, _ => UnlinkAsync(keys.Select(RemoteKey).ToArray()), InvalidationKind.Keys, keys.ToArray(), cancellationToken).ConfigureAwait(false);
         return ok ? removed : local;
     }
 
@@ -229,16 +231,17 @@ public sealed partial class TieredCache
             return local;
         }
 
+        RemoteCall call = BeginRemote(RemoteOperation.RemoveByPattern);
         try
         {
             long removed = await UnlinkMatchingAsync(EscapeGlob(_keyPrefix) + pattern, cancellationToken).ConfigureAwait(false);
             await PublishAsync(InvalidationKind.Pattern, pattern).WaitAsync(cancellationToken).ConfigureAwait(false);
-            OnRemoteSuccess();
+            OnRemoteSuccess(call);
             return removed;
         }
-        catch (Exception ex) when (IsRemoteFailure(ex))
+        catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
-            OnRemoteFailure(ex);
+            OnRemoteFailure(ex, call);
             return local;
         }
     }
@@ -256,15 +259,16 @@ public sealed partial class TieredCache
             return;
         }
 
+        RemoteCall call = BeginRemote(RemoteOperation.Clear);
         try
         {
             await UnlinkMatchingAsync(EscapeGlob(_keyPrefix) + "*", cancellationToken).ConfigureAwait(false);
             await PublishAsync(InvalidationKind.All, Array.Empty<string>()).WaitAsync(cancellationToken).ConfigureAwait(false);
-            OnRemoteSuccess();
+            OnRemoteSuccess(call);
         }
-        catch (Exception ex) when (IsRemoteFailure(ex))
+        catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
-            OnRemoteFailure(ex);
+            OnRemoteFailure(ex, call);
         }
     }
 
@@ -285,16 +289,16 @@ public sealed partial class TieredCache
         return escaped.ToString();
     }
 
-    private async Task AwaitRemoteAsync(Task work, CancellationToken cancellationToken)
+    private async Task AwaitRemoteAsync(Task work, RemoteCall call, CancellationToken cancellationToken)
     {
         try
         {
             await work.WaitAsync(cancellationToken).ConfigureAwait(false);
-            OnRemoteSuccess();
+            OnRemoteSuccess(call);
         }
-        catch (Exception ex) when (IsRemoteFailure(ex))
+        catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
-            OnRemoteFailure(ex);
+            OnRemoteFailure(ex, call);
         }
         catch (OperationCanceledException)
         {

@@ -89,24 +89,25 @@ public sealed partial class TieredCache
     {
         long px = Milliseconds(timeToLive); // -1: none (the script sets a PX only when it is positive)
         RedisResult reply;
+        RemoteCall call = BeginRemote(RemoteOperation.Increment);
         try
         {
             reply = await _database!.ScriptEvaluateAsync(IncrementScript, [RemoteKey(key)], [delta, px]).WaitAsync(cancellationToken).ConfigureAwait(false);
-            OnRemoteSuccess();
+            OnRemoteSuccess(call);
         }
         catch (RedisServerException ex) when (ex.Message.Contains("overflow", StringComparison.Ordinal))
         {
-            OnRemoteSuccess(); // Redis answered: the failure is the caller's
+            OnRemoteSuccess(call); // Redis answered: the failure is the caller's
             throw new OverflowException($"Counter '{key}' would leave the range of a 64-bit integer.", ex);
         }
         catch (RedisServerException ex) when (ex.Message.Contains("not an integer", StringComparison.Ordinal) || ex.Message.Contains("WRONGTYPE", StringComparison.Ordinal))
         {
-            OnRemoteSuccess();
+            OnRemoteSuccess(call);
             throw NotACounter(key, ex);
         }
-        catch (Exception ex) when (IsRemoteFailure(ex))
+        catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
-            OnRemoteFailure(ex);
+            OnRemoteFailure(ex, call);
             return null;
         }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -53,18 +54,62 @@ public sealed partial class TieredCache
     /// <returns>The value. Completes synchronously, allocating nothing, on an L1 hit.</returns>
     /// <exception cref="Exception">The factory's exception, when no stale value can stand in for it.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // into the caller, where T is known: no shared-generic lookups on the hit
+#pragma warning disable RS0026 // overloads with optional parameters: see the state overload
     public ValueTask<T> GetOrSetAsync<T>(string key, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
+#pragma warning restore RS0026
     {
         // The plain hit, kept small so that it inlines well; everything else (early refresh, misses) takes the full path.
         ValidateKey(key);
         if (options?.EagerRefreshThreshold is null && _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry) && entry.TryGet(out T? value))
         {
             ArgumentNullException.ThrowIfNull(factory);
+            if (_logger is not null)
+            {
+                LogHit(_logger, key, LocalTier);
+            }
+
             return new ValueTask<T>(value!);
         }
 
         return GetOrSetCore(key, key, factory, options, _defaultTimeToLive, counters: null, cancellationToken);
     }
+
+    /// <summary>
+    /// Returns the cached value for a key, or produces it once through <paramref name="factory"/> from
+    /// <paramref name="state"/>; see <see cref="GetOrSetAsync{T}(string, Func{string, CacheEntryContext, CancellationToken, ValueTask{T}}, CacheEntryOptions?, CancellationToken)"/>.
+    /// Passing the factory's inputs as state lets it be a static lambda: a hit allocates nothing, not even a closure.
+    /// </summary>
+    /// <typeparam name="TState">The type of the factory's input.</typeparam>
+    /// <typeparam name="T">The value's type.</typeparam>
+    /// <param name="key">The key.</param>
+    /// <param name="state">The factory's input.</param>
+    /// <param name="factory">Produces the value from the key and the state.</param>
+    /// <param name="options">The time to live, early refresh and fail-safe of this value; null for the defaults.</param>
+    /// <param name="cancellationToken">Stops this caller's wait; the shared run goes on for the others.</param>
+    /// <returns>The value. Completes synchronously, allocating nothing, on an L1 hit.</returns>
+#pragma warning disable RS0026 // overloads with optional parameters: the state overload mirrors the plain one
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ValueTask<T> GetOrSetAsync<TState, T>(string key, TState state, Func<string, TState, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
+#pragma warning restore RS0026
+    {
+        ValidateKey(key);
+        ArgumentNullException.ThrowIfNull(factory);
+        if (options?.EagerRefreshThreshold is null && _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry) && entry.TryGet(out T? value))
+        {
+            if (_logger is not null)
+            {
+                LogHit(_logger, key, LocalTier);
+            }
+
+            return new ValueTask<T>(value!);
+        }
+
+        return GetOrSetWithState(key, state, factory, options, cancellationToken);
+    }
+
+    /// <summary>The miss path of the state overload: the closure over the state is made here, never on a hit.</summary>
+    private ValueTask<T> GetOrSetWithState<TState, T>(string key, TState state, Func<string, TState, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options, CancellationToken cancellationToken) =>
+        GetOrSetCore(key, key, (k, context, token) => factory(k, state, context, token), options, _defaultTimeToLive, counters: null, cancellationToken);
 
     /// <summary>
     /// Returns the namespace <paramref name="name"/>: a view with its own keys (<c>name:key</c>), default time to live
@@ -120,6 +165,11 @@ public sealed partial class TieredCache
                 }
 
                 counters?.Hit();
+                if (_logger is not null)
+                {
+                    LogHit(_logger, key, LocalTier);
+                }
+
                 return new ValueTask<T>(value!);
             }
 
@@ -254,12 +304,21 @@ public sealed partial class TieredCache
         T value;
         Interlocked.Increment(ref _factoryRuns);
         flight.FactoryRan = true;
+        if (_logger is not null)
+        {
+            LogFactoryRun(_logger, key);
+        }
+
+        Activity? activity = Tracing.BeginFactory(_name); // the factory's own calls nest under it
         try
         {
             value = await factory(factoryKey, context, _disposing.Token).ConfigureAwait(false);
+            activity?.Dispose();
         }
         catch (Exception ex)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            activity?.Dispose();
             Interlocked.Increment(ref _factoryErrors);
             if (_logger is not null)
             {
@@ -285,6 +344,9 @@ public sealed partial class TieredCache
 
         return value;
     }
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "Cache miss for '{Key}': running the factory")]
+    private static partial void LogFactoryRun(ILogger logger, string key);
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "The factory for '{Key}' failed")]
     private static partial void LogFactoryFailed(ILogger logger, string key, Exception exception);

@@ -136,6 +136,7 @@ public sealed partial class TieredCache
             return local;
         }
 
+        RemoteCall call = BeginRemote(RemoteOperation.GroupRemove);
         try
         {
             var removed = (RedisResult[])(await _database!.ScriptEvaluateAsync(GroupScripts.Remove, [_remotePrefix.Append(group)], [_keyPrefix, scope]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
@@ -151,12 +152,12 @@ public sealed partial class TieredCache
                 await PublishAsync(InvalidationKind.Keys, keys).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            OnRemoteSuccess();
+            OnRemoteSuccess(call);
             return keys.Length;
         }
-        catch (Exception ex) when (IsRemoteFailure(ex))
+        catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
-            OnRemoteFailure(ex);
+            OnRemoteFailure(ex, call);
             return local;
         }
     }
@@ -172,16 +173,17 @@ public sealed partial class TieredCache
             return null;
         }
 
+        RemoteCall call = BeginRemote(RemoteOperation.GroupQuery);
         try
         {
             RedisResult reply = await _database!.ScriptEvaluateAsync(
                 GroupScripts.Query, [_remotePrefix.Append(group)], [_keyPrefix, scope, values ? "1" : "0", Now().UnixMilliseconds]).WaitAsync(cancellationToken).ConfigureAwait(false);
-            OnRemoteSuccess();
+            OnRemoteSuccess(call);
             return (RedisResult[])reply!;
         }
-        catch (Exception ex) when (IsRemoteFailure(ex))
+        catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
-            OnRemoteFailure(ex);
+            OnRemoteFailure(ex, call);
             return null;
         }
     }

@@ -80,14 +80,15 @@ public sealed partial class TieredCache
         {
             (long Slot, long Epoch) before = VersionsOf(key);
             RedisValue raw;
+            RemoteCall call = BeginRemote(RemoteOperation.Get);
             try
             {
                 raw = await _database!.StringGetAsync(remoteKey).WaitAsync(cancellationToken).ConfigureAwait(false);
-                OnRemoteSuccess();
+                OnRemoteSuccess(call);
             }
-            catch (Exception ex) when (IsRemoteFailure(ex))
+            catch (Exception ex) when (IsRemoteFailure(ex, call))
             {
-                OnRemoteFailure(ex);
+                OnRemoteFailure(ex, call);
                 return UpdateLocal(key, update, restart, timeToLive); // nothing reached Redis: the update lands in L1
             }
 
@@ -120,7 +121,7 @@ public sealed partial class TieredCache
                 RedisKey[] keys = indexed ? [remoteKey, GroupRecordKey(scope, key)] : [remoteKey];
                 ReadOnlyMemory<byte> written = envelope.WrittenMemory;
                 result = await CommandAndInvalidateAsync(
-                    database => database.ScriptEvaluateAsync(UpdateScript, keys, [raw, written, px]), key, cancellationToken).ConfigureAwait(false);
+                    RemoteOperation.Update, database => database.ScriptEvaluateAsync(UpdateScript, keys, [raw, written, px]), key, cancellationToken).ConfigureAwait(false);
             }
             finally
             {

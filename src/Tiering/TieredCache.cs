@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Buffers.Text;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -43,6 +44,9 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     public const int MaxKeyLength = 8192;
 
     private const int VersionSlots = 1024;
+
+    /// <summary>The tier names of logs, as in the metrics' <c>tier</c> tag.</summary>
+    private const string LocalTier = "l1", RemoteTier = "l2";
 
     private static readonly TimeSpan ResubscribeInterval = TimeSpan.FromSeconds(1);
 
@@ -101,6 +105,8 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     private readonly long _circuitBreakTicks;
     private readonly bool _backplane;
     private readonly Guid _instanceId = Guid.NewGuid();
+    private readonly string _name;
+    private readonly CacheMetrics _metrics;
 
     // Fill-race versions: a slot per key hash and an epoch for pattern and full invalidations. Bumped with Interlocked
     // before L1 is touched; read with Volatile before and after a fill (see the remarks on the type).
@@ -112,6 +118,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     private readonly Lock _subscribeGate = new();
     private int _resubscribing; // 1 while a background retry of the subscription runs
     private int _disposed;
+    private int _reportedDown; // 1 from a Redis failure (or lost connection) until Redis answers again: logs once per change
 
     private long _remoteHits;
     private long _remoteMisses;
@@ -150,6 +157,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         _failSafe = options.FailSafeMaxDuration;
         _circuitBreakTicks = (long)(options.CircuitBreakDuration.TotalSeconds * _time.TimestampFrequency);
         _backplane = options.Backplane;
+        _name = options.Name;
         Func<string, object?, long>? weigher = options.LocalWeigher;
         _local = new LocalCache<LocalEntry>(new LocalCacheOptions<LocalEntry>
         {
@@ -167,6 +175,8 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             },
         });
         _groups = new LocalGroups(key => _local.TryGet(key, out LocalEntry? entry) ? entry as IndexedEntry : null);
+        _metrics = CacheMetrics.For(options.MeterFactory);
+        _metrics.Register(this); // GetStatistics, all the instruments read, needs only L1
 
         if (connection is null && options.Redis is not null)
         {
@@ -199,6 +209,9 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>Gets the cache's name (<see cref="TieredCacheOptions.Name"/>), the <c>cache</c> tag of its metrics.</summary>
+    public string Name => _name;
+
     /// <summary>Gets how the cache stands with Redis.</summary>
     public TieredCacheState State =>
         _redis is null ? TieredCacheState.LocalOnly
@@ -218,6 +231,9 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     /// <summary>Gets whether the backplane subscription is in place, for tests.</summary>
     internal bool IsSubscribed => Volatile.Read(ref _subscription) is not null;
 
+    /// <summary>The namespaces asked for so far, for metrics.</summary>
+    internal ICollection<CacheNamespace> Namespaces => _namespaces.Values;
+
     /// <summary>A view of the in-process tier, for tests.</summary>
     internal LocalCache<LocalEntry> Local => _local;
 
@@ -233,6 +249,11 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         {
             if (IsFresh(entry))
             {
+                if (_logger is not null)
+                {
+                    LogHit(_logger, key, LocalTier);
+                }
+
                 return new ValueTask<CacheResult<T>>(LocalResult<T>(entry));
             }
         }
@@ -294,6 +315,11 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
 
         BumpVersion(key);
+        if (_logger is not null)
+        {
+            LogSet(_logger, key, timeToLive);
+        }
+
         if (groups is null)
         {
             SetLocal(key, new LocalEntry(value, lifetime.FreshUntil), lifetime.Life);
@@ -327,7 +353,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return local;
         }
 
-        (bool ok, bool deleted) = await CommandAndInvalidateAsync(database => database.KeyDeleteAsync(RemoteKey(key)), key, cancellationToken).ConfigureAwait(false);
+        (bool ok, bool deleted) = await CommandAndInvalidateAsync(RemoteOperation.Remove, database => database.KeyDeleteAsync(RemoteKey(key)), key, cancellationToken).ConfigureAwait(false);
         return ok ? deleted : local;
     }
 
@@ -348,15 +374,16 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return false;
         }
 
+        RemoteCall call = BeginRemote(RemoteOperation.TimeToLive);
         try
         {
             long pttl = await RemoteTimeToLiveAsync(key, cancellationToken).ConfigureAwait(false);
-            OnRemoteSuccess();
+            OnRemoteSuccess(call);
             return pttl == -1 || pttl > 0;
         }
-        catch (Exception ex) when (IsRemoteFailure(ex))
+        catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
-            OnRemoteFailure(ex);
+            OnRemoteFailure(ex, call);
             return false;
         }
     }
@@ -376,7 +403,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return local;
         }
 
-        (bool ok, RedisValue raw) = await CommandAndInvalidateAsync(database => database.StringGetDeleteAsync(RemoteKey(key)), key, cancellationToken).ConfigureAwait(false);
+        (bool ok, RedisValue raw) = await CommandAndInvalidateAsync(RemoteOperation.GetAndRemove, database => database.StringGetDeleteAsync(RemoteKey(key)), key, cancellationToken).ConfigureAwait(false);
         return !ok ? local : raw.IsNull ? CacheResult<T>.Miss : Decode<T>(raw, out _, out _);
     }
 
@@ -416,7 +443,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         long physical = Milliseconds(lifetime.Life), raw = Milliseconds(newTimeToLive);
         RedisKey[] keys = IsCluster() ? [RemoteKey(key)] : [RemoteKey(key), GroupRecordKey(scope, key)]; // no indexed values on a cluster
         (bool ok, RedisResult result) = await CommandAndInvalidateAsync(
-            database => database.ScriptEvaluateAsync(ExpireScript, keys, [lifetime.LogicalExpiry, physical, raw]), key, cancellationToken).ConfigureAwait(false);
+            RemoteOperation.Expire, database => database.ScriptEvaluateAsync(ExpireScript, keys, [lifetime.LogicalExpiry, physical, raw]), key, cancellationToken).ConfigureAwait(false);
         return ok ? (long)result == 1 : local;
     }
 
@@ -469,10 +496,11 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry) ? LocalTimeToLive(key, entry) : null;
         }
 
+        RemoteCall call = BeginRemote(RemoteOperation.TimeToLive);
         try
         {
             long pttl = await RemoteTimeToLiveAsync(key, cancellationToken).ConfigureAwait(false);
-            OnRemoteSuccess();
+            OnRemoteSuccess(call);
             return pttl switch
             {
                 -1 => Timeout.InfiniteTimeSpan,
@@ -480,9 +508,9 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
                 _ => TimeSpan.FromMilliseconds(pttl),
             };
         }
-        catch (Exception ex) when (IsRemoteFailure(ex))
+        catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
-            OnRemoteFailure(ex);
+            OnRemoteFailure(ex, call);
             return _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry) ? LocalTimeToLive(key, entry) : null;
         }
     }
@@ -498,15 +526,16 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return null;
         }
 
+        RemoteCall call = BeginRemote(RemoteOperation.Ping);
         try
         {
             TimeSpan latency = await _database.PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-            OnRemoteSuccess();
+            OnRemoteSuccess(call);
             return latency;
         }
-        catch (Exception ex) when (IsRemoteFailure(ex))
+        catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
-            OnRemoteFailure(ex);
+            OnRemoteFailure(ex, call);
             return null;
         }
     }
@@ -538,6 +567,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
 
         _disposing.Cancel(); // factory runs still going see their token cancelled
+        _metrics.Unregister(this);
 
         if (_redis is not null)
         {
@@ -677,18 +707,31 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
         (long Slot, long Epoch) before = VersionsOf(key);
         RedisValue raw;
+        RemoteCall call = BeginRemote(RemoteOperation.Get);
         try
         {
             raw = await _database!.StringGetAsync(RemoteKey(key)).WaitAsync(cancellationToken).ConfigureAwait(false);
-            OnRemoteSuccess();
+            OnRemoteSuccess(call);
         }
-        catch (Exception ex) when (IsRemoteFailure(ex))
+        catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
-            OnRemoteFailure(ex);
+            OnRemoteFailure(ex, call);
             return FailSafe<T>(stale);
         }
 
         CacheResult<T> result = AcceptRemote<T>(raw, Now(), out LocalEntry? fill, out TimeSpan? life);
+        if (_logger is not null)
+        {
+            if (result.HasValue)
+            {
+                LogHit(_logger, key, RemoteTier);
+            }
+            else
+            {
+                LogMiss(_logger, key);
+            }
+        }
+
         if (fill is not null)
         {
             if (BeforeLocalFill is { } hook)
@@ -818,21 +861,22 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     /// Sends a command pipelined with the invalidation of <paramref name="key"/> (one round trip) and waits for both.
     /// A Redis failure, even one thrown while the command is being issued, is counted and reported as not ok.
     /// </summary>
-    private Task<(bool Ok, TResult Result)> CommandAndInvalidateAsync<TResult>(Func<IDatabase, Task<TResult>> command, string key, CancellationToken cancellationToken) =>
-        CommandAndInvalidateAsync(command, InvalidationKind.Key, [key], cancellationToken);
+    private Task<(bool Ok, TResult Result)> CommandAndInvalidateAsync<TResult>(RemoteOperation operation, Func<IDatabase, Task<TResult>> command, string key, CancellationToken cancellationToken) =>
+        CommandAndInvalidateAsync(operation, command, InvalidationKind.Key, [key], cancellationToken);
 
-    private async Task<(bool Ok, TResult Result)> CommandAndInvalidateAsync<TResult>(Func<IDatabase, Task<TResult>> command, InvalidationKind kind, string[] keys, CancellationToken cancellationToken)
+    private async Task<(bool Ok, TResult Result)> CommandAndInvalidateAsync<TResult>(RemoteOperation operation, Func<IDatabase, Task<TResult>> command, InvalidationKind kind, string[] keys, CancellationToken cancellationToken)
     {
+        RemoteCall call = BeginRemote(operation);
         try
         {
             Task<TResult> reply = command(_database!);
             await Task.WhenAll(reply, PublishAsync(kind, keys)).WaitAsync(cancellationToken).ConfigureAwait(false);
-            OnRemoteSuccess();
+            OnRemoteSuccess(call);
             return (true, await reply.ConfigureAwait(false)); // already complete
         }
-        catch (Exception ex) when (IsRemoteFailure(ex))
+        catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
-            OnRemoteFailure(ex);
+            OnRemoteFailure(ex, call);
             return (false, default!);
         }
     }
@@ -840,6 +884,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     private async ValueTask WriteRemoteAsync(string key, PooledBufferWriter envelope, TimeSpan? life, string scope, string[]? groups, CancellationToken cancellationToken)
     {
         bool settled = false; // the buffers go back to the pool only once Redis no longer reads them
+        RemoteCall call = BeginRemote(RemoteOperation.Set);
         try
         {
             Task set = groups is null
@@ -847,12 +892,12 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
                 : _database!.ScriptEvaluateAsync(GroupScripts.Set, GroupWriteKeys(key, scope, groups), [envelope.WrittenMemory, Milliseconds(life), key]);
             await Task.WhenAll(set, PublishAsync(InvalidationKind.Key, key)).WaitAsync(cancellationToken).ConfigureAwait(false);
             settled = true;
-            OnRemoteSuccess();
+            OnRemoteSuccess(call);
         }
-        catch (Exception ex) when (IsRemoteFailure(ex))
+        catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
             settled = true;
-            OnRemoteFailure(ex);
+            OnRemoteFailure(ex, call);
         }
         finally
         {
@@ -931,6 +976,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
                 return true;
             }
 
+            RemoteCall call = BeginRemote(RemoteOperation.Subscribe);
             try
             {
                 ChannelMessageQueue subscription = _redis!.GetSubscriber().Subscribe(_channel);
@@ -938,9 +984,9 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
                 Volatile.Write(ref _subscription, subscription);
                 return true;
             }
-            catch (Exception ex) when (IsRemoteFailure(ex))
+            catch (Exception ex) when (IsRemoteFailure(ex, call))
             {
-                OnRemoteFailure(ex);
+                OnRemoteFailure(ex, call);
                 return false;
             }
         }
@@ -1011,7 +1057,8 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        if (_logger is not null)
+        // The multiplexer reports every failed reconnection attempt: only the first failure is a change of state.
+        if (Interlocked.Exchange(ref _reportedDown, 1) == 0 && _logger is not null)
         {
             LogConnectionFailed(_logger, e.EndPoint?.ToString() ?? "?", e.ConnectionType, e.FailureType, e.Exception);
         }
@@ -1022,6 +1069,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         Volatile.Write(ref _circuitOpenUntil, 0);
         if (e.ConnectionType != ConnectionType.Subscription)
         {
+            ReportUp();
             return; // only a lost subscription means lost invalidations
         }
 
@@ -1047,16 +1095,22 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         return openUntil != 0 && openUntil > _time.GetTimestamp();
     }
 
-    private void OnRemoteSuccess()
+    private RemoteCall BeginRemote(RemoteOperation operation) => RemoteCall.Begin(operation, _name, _metrics.RemoteDuration);
+
+    private void OnRemoteSuccess(in RemoteCall call)
     {
-        if (Volatile.Read(ref _circuitOpenUntil) != 0 && Interlocked.Exchange(ref _circuitOpenUntil, 0) != 0 && _logger is not null)
+        call.End(_metrics.RemoteDuration, _name, failure: null);
+        if (Volatile.Read(ref _circuitOpenUntil) != 0) // read first: no shared write on every success
         {
-            LogCircuitClosed(_logger);
+            Volatile.Write(ref _circuitOpenUntil, 0);
         }
+
+        ReportUp();
     }
 
-    private void OnRemoteFailure(Exception exception)
+    private void OnRemoteFailure(Exception exception, in RemoteCall call)
     {
+        call.End(_metrics.RemoteDuration, _name, exception);
         Interlocked.Increment(ref _remoteErrors);
         if (!IsAvailabilityFailure(exception))
         {
@@ -1068,11 +1122,34 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return;
         }
 
-        long now = _time.GetTimestamp();
-        long previous = Interlocked.Exchange(ref _circuitOpenUntil, now + Math.Max(1, _circuitBreakTicks));
-        if ((previous == 0 || previous <= now) && _logger is not null)
+        Interlocked.Exchange(ref _circuitOpenUntil, _time.GetTimestamp() + Math.Max(1, _circuitBreakTicks));
+        if (Interlocked.Exchange(ref _reportedDown, 1) == 0 && _logger is not null)
         {
-            LogCircuitOpened(_logger, exception.GetType().Name, exception);
+            LogRemoteDown(_logger, exception.GetType().Name, exception);
+        }
+    }
+
+    /// <summary>
+    /// The filter of every catch around a Redis call: true for a Redis failure (handled by
+    /// <see cref="OnRemoteFailure"/>), false for anything else, which propagates; its span ends here as abandoned.
+    /// </summary>
+    private static bool IsRemoteFailure(Exception exception, in RemoteCall call)
+    {
+        if (IsRemoteFailure(exception))
+        {
+            return true;
+        }
+
+        call.Abandon();
+        return false;
+    }
+
+    /// <summary>Logs Redis's return after <see cref="OnRemoteFailure"/> or a lost connection reported it down, once.</summary>
+    private void ReportUp()
+    {
+        if (Volatile.Read(ref _reportedDown) != 0 && Interlocked.Exchange(ref _reportedDown, 0) != 0 && _logger is not null)
+        {
+            LogRemoteUp(_logger);
         }
     }
 
@@ -1088,11 +1165,11 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Redis unavailable ({Reason}): serving from L1 for the next while")]
-    private static partial void LogCircuitOpened(ILogger logger, string reason, Exception exception);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Redis unavailable ({Reason}): serving from L1 until it answers again")]
+    private static partial void LogRemoteDown(ILogger logger, string reason, Exception exception);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Redis answers again: both tiers in use")]
-    private static partial void LogCircuitClosed(ILogger logger);
+    private static partial void LogRemoteUp(ILogger logger);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Redis connection to {EndPoint} ({ConnectionType}) failed: {FailureType}")]
     private static partial void LogConnectionFailed(ILogger logger, string endPoint, ConnectionType connectionType, ConnectionFailureType failureType, Exception? exception);
@@ -1102,6 +1179,15 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Redis returned an error; the call was served without it")]
     private static partial void LogRemoteError(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Cache hit for '{Key}' ({Tier})")]
+    private static partial void LogHit(ILogger logger, string key, string tier);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "Cache miss for '{Key}'")]
+    private static partial void LogMiss(ILogger logger, string key);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Debug, Message = "Cache set for '{Key}' (time to live {TimeToLive})")]
+    private static partial void LogSet(ILogger logger, string key, TimeSpan? timeToLive);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Debug, Message = "A value in Redis could not be read ({Status}): treated as a miss")]
     private static partial void LogUndecodable(ILogger logger, EnvelopeStatus status);

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace Strata.Tiering;
@@ -74,12 +75,34 @@ public sealed class TieredCacheOptions
     /// <summary>Gets or sets the source of time (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
-    /// <summary>Gets or sets where state changes of the Redis tier are logged, once each; none by default.</summary>
+    /// <summary>
+    /// Gets or sets where the cache logs: state changes of the Redis tier (a warning when Redis is lost, once per loss)
+    /// and, at debug level, hits, misses and writes. None by default.
+    /// </summary>
     public ILogger? Logger { get; set; }
 
-    internal void Validate()
+    /// <summary>
+    /// Gets or sets the cache's name: the <c>cache</c> tag of its metrics, which tells several caches of one process
+    /// apart. Default <c>default</c>.
+    /// </summary>
+    public string Name { get; set; } = "default";
+
+    /// <summary>
+    /// Gets or sets the factory of the <see cref="StrataTelemetry.MeterName"/> meter the cache publishes its metrics
+    /// through (dependency injection passes the host's); <see langword="null"/> (the default) for one process-wide meter.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; set; }
+
+    /// <summary>Checks the settings, as the cache's constructor does.</summary>
+    /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
+    public void Validate()
     {
         const string Param = "options";
+        if (string.IsNullOrWhiteSpace(Name))
+        {
+            throw new ArgumentException($"{nameof(Name)} must not be empty: it tags the cache's metrics.", Param);
+        }
+
         if (string.IsNullOrEmpty(KeyPrefix))
         {
             throw new ArgumentException($"{nameof(KeyPrefix)} must not be empty: it keeps this cache's keys apart from everything else in Redis.", Param);

@@ -1,3 +1,5 @@
+using System;
+
 namespace Strata.Tiering;
 
 /// <summary>A snapshot of a <see cref="TieredCache"/>'s counters.</summary>
@@ -38,4 +40,18 @@ public readonly record struct TieredCacheStatistics
 
     /// <summary>Gets the background refreshes started by hits past the early-refresh threshold.</summary>
     public long EagerRefreshes { get; init; }
+
+    /// <summary>
+    /// Gets the share of reads answered by either tier: L1 hits plus Redis hits, over every read (each read tries L1
+    /// first); 0 before the first read. An entry L1 holds past its freshness for fail-safe and that Redis then answers
+    /// counts in both tiers, so the ratio is capped at 1.
+    /// </summary>
+    public double HitRatio
+    {
+        get
+        {
+            long reads = Local.Hits + Local.Misses;
+            return reads == 0 ? 0 : Math.Min(1, (double)(Local.Hits + RemoteHits) / reads);
+        }
+    }
 }
