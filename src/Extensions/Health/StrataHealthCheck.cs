@@ -24,6 +24,7 @@ internal sealed class StrataHealthCheck(TieredCache cache) : IHealthCheck
         var data = new Dictionary<string, object>(StringComparer.Ordinal);
         try
         {
+            TimeSpan? ping = await cache.PingAsync(cancellationToken).ConfigureAwait(false); // throws once the cache is disposed
             TieredCacheStatistics statistics = cache.GetStatistics();
             data["hit_ratio"] = statistics.HitRatio;
             data["l1_entries"] = statistics.Local.Count;
@@ -34,7 +35,6 @@ internal sealed class StrataHealthCheck(TieredCache cache) : IHealthCheck
                 return HealthCheckResult.Healthy("In-process cache only: no Redis is configured.", data);
             }
 
-            TimeSpan? ping = await cache.PingAsync(cancellationToken).ConfigureAwait(false);
             if (ping is { } latency)
             {
                 data["redis_status"] = "healthy";
@@ -43,7 +43,6 @@ internal sealed class StrataHealthCheck(TieredCache cache) : IHealthCheck
             }
 
             data["redis_status"] = "unhealthy";
-            data["state"] = cache.State.ToString();
             return HealthCheckResult.Degraded("Redis does not answer: reads are served from L1 and writes land there.", data: data);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
