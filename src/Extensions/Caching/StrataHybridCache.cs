@@ -50,7 +50,7 @@ public sealed class StrataHybridCache : HybridCache
     public override ValueTask<T> GetOrCreateAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, HybridCacheEntryOptions? options = null, IEnumerable<string>? tags = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        if (options is { Flags: var flags } && (flags & HybridCacheEntryFlags.DisableUnderlyingData) != 0)
+        if (options?.Flags is { } flags && (flags & HybridCacheEntryFlags.DisableUnderlyingData) != 0) // Flags is nullable: null means none
         {
             return ReadOnlyAsync<T>(key, cancellationToken);
         }

@@ -70,7 +70,7 @@ public sealed class StrataBuilder
     public StrataBuilder AddDistributedCache()
     {
         Services.Replace(ServiceDescriptor.Singleton<IDistributedCache>(services =>
-            new StrataDistributedCache(services.GetRequiredService<TieredCache>())));
+            new StrataDistributedCache(services.GetRequiredService<TieredCache>(), services.GetService<TimeProvider>())));
         return this;
     }
 
