@@ -1,6 +1,6 @@
 using System;
-using System.Collections.Generic;
 using System.Buffers.Text;
+using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
@@ -982,6 +982,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
                 ChannelMessageQueue subscription = _redis!.GetSubscriber().Subscribe(_channel);
                 subscription.OnMessage(OnInvalidation);
                 Volatile.Write(ref _subscription, subscription);
+                OnRemoteSuccess(call);
                 return true;
             }
             catch (Exception ex) when (IsRemoteFailure(ex, call))

@@ -43,6 +43,8 @@ public sealed class TracingTests : IClassFixture<SingleRedis>, IDisposable
     {
         using IHost host = await TestHosts.StartAsync(new(TestHosts.Redis(_redis.Configuration)) { ["Strata:Name"] = _name });
         TieredCache cache = host.Cache();
+        Assert.Equal(["strata.l2.subscribe"], Spans()); // the backplane's SUBSCRIBE, at start-up
+        _stopped.Clear();
 
         await cache.GetAsync<string>("missing");
         await cache.SetAsync("k", "v");

@@ -219,6 +219,26 @@ public abstract partial class CacheApiContractTests
     }
 
     [Fact]
+    public async Task GetOrSetAsync_WithState_PassesItToTheFactory_AndAHitAllocatesNothing()
+    {
+        TieredCache cache = NewCache();
+        Func<string, int, CacheEntryContext, CancellationToken, ValueTask<string>> factory = static (_, state, _, _) => ValueTask.FromResult($"user {state}");
+        int id = 42;
+        Assert.Equal("user 42", await cache.GetOrSetAsync("k", id, factory));
+        _ = cache.GetOrSetAsync("k", id, factory); // warm up
+
+        int hits = 0;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++)
+        {
+            hits += cache.GetOrSetAsync("k", id, factory).IsCompletedSuccessfully ? 1 : 0;
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(100, hits);
+    }
+
+    [Fact]
     public void GetOrSetAsync_BadArguments_ThrowWithTheirNames()
     {
         TieredCache cache = NewCache();
