@@ -63,9 +63,9 @@ public sealed partial class TieredCache
         if (options?.EagerRefreshThreshold is null && _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry) && entry.TryGet(out T? value))
         {
             ArgumentNullException.ThrowIfNull(factory);
-            if (_logger is not null)
+            if (_debugLogs)
             {
-                LogHit(_logger, key, LocalTier);
+                LogHit(_logger!, key, LocalTier);
             }
 
             return new ValueTask<T>(value!);
@@ -96,9 +96,9 @@ public sealed partial class TieredCache
         ArgumentNullException.ThrowIfNull(factory);
         if (options?.EagerRefreshThreshold is null && _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry) && entry.TryGet(out T? value))
         {
-            if (_logger is not null)
+            if (_debugLogs)
             {
-                LogHit(_logger, key, LocalTier);
+                LogHit(_logger!, key, LocalTier);
             }
 
             return new ValueTask<T>(value!);
@@ -165,9 +165,9 @@ public sealed partial class TieredCache
                 }
 
                 counters?.Hit();
-                if (_logger is not null)
+                if (_debugLogs)
                 {
-                    LogHit(_logger, key, LocalTier);
+                    LogHit(_logger!, key, LocalTier);
                 }
 
                 return new ValueTask<T>(value!);
@@ -304,9 +304,9 @@ public sealed partial class TieredCache
         T value;
         Interlocked.Increment(ref _factoryRuns);
         flight.FactoryRan = true;
-        if (_logger is not null)
+        if (_debugLogs)
         {
-            LogFactoryRun(_logger, key);
+            LogFactoryRun(_logger!, key);
         }
 
         Activity? activity = Tracing.BeginFactory(_name); // the factory's own calls nest under it

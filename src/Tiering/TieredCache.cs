@@ -49,6 +49,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     private const string LocalTier = "l1", RemoteTier = "l2";
 
     private static readonly TimeSpan ResubscribeInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LogLevelRefresh = TimeSpan.FromSeconds(1);
 
     /// <summary>The logical expiry <see cref="Decode{T}"/> reports for a counter, which has none and never goes to L1.</summary>
     private const long CounterRead = long.MinValue;
@@ -120,6 +121,12 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     private int _disposed;
     private int _reportedDown; // 1 from a Redis failure (or lost connection) until Redis answers again: logs once per change
 
+    // Whether the logger takes debug events, read once a second: asking the logger on every hit (ILogger.IsEnabled)
+    // cost 3-6 ns on a 6 ns hit. A level changed at run time applies within a second. Written by the timer, read
+    // without a fence by the hit paths: a stale read only logs or skips one event.
+    private bool _debugLogs;
+    private readonly ITimer? _logLevelTimer;
+
     private long _remoteHits;
     private long _remoteMisses;
     private long _remoteErrors;
@@ -175,6 +182,12 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             },
         });
         _groups = new LocalGroups(key => _local.TryGet(key, out LocalEntry? entry) ? entry as IndexedEntry : null);
+        if (_logger is not null)
+        {
+            _debugLogs = _logger.IsEnabled(LogLevel.Debug);
+            _logLevelTimer = _time.CreateTimer(static state => RefreshLogLevel((WeakReference<TieredCache>)state!), new WeakReference<TieredCache>(this), LogLevelRefresh, LogLevelRefresh);
+        }
+
         _metrics = CacheMetrics.For(options.MeterFactory);
         _metrics.Register(this); // GetStatistics, all the instruments read, needs only L1
 
@@ -249,9 +262,9 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         {
             if (IsFresh(entry))
             {
-                if (_logger is not null)
+                if (_debugLogs)
                 {
-                    LogHit(_logger, key, LocalTier);
+                    LogHit(_logger!, key, LocalTier);
                 }
 
                 return new ValueTask<CacheResult<T>>(LocalResult<T>(entry));
@@ -315,9 +328,9 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
 
         BumpVersion(key);
-        if (_logger is not null)
+        if (_debugLogs)
         {
-            LogSet(_logger, key, timeToLive);
+            LogSet(_logger!, key, timeToLive);
         }
 
         if (groups is null)
@@ -568,6 +581,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
         _disposing.Cancel(); // factory runs still going see their token cancelled
         _metrics.Unregister(this);
+        _logLevelTimer?.Dispose();
 
         if (_redis is not null)
         {
@@ -720,15 +734,15 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
 
         CacheResult<T> result = AcceptRemote<T>(raw, Now(), out LocalEntry? fill, out TimeSpan? life);
-        if (_logger is not null)
+        if (_debugLogs)
         {
             if (result.HasValue)
             {
-                LogHit(_logger, key, RemoteTier);
+                LogHit(_logger!, key, RemoteTier);
             }
             else
             {
-                LogMiss(_logger, key);
+                LogMiss(_logger!, key);
             }
         }
 
@@ -1094,6 +1108,15 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     {
         long openUntil = Volatile.Read(ref _circuitOpenUntil);
         return openUntil != 0 && openUntil > _time.GetTimestamp();
+    }
+
+    /// <summary>The log-level timer's callback; it holds the cache weakly, so that an undisposed cache can still be collected.</summary>
+    private static void RefreshLogLevel(WeakReference<TieredCache> reference)
+    {
+        if (reference.TryGetTarget(out TieredCache? cache) && cache._logger is { } logger)
+        {
+            cache._debugLogs = logger.IsEnabled(LogLevel.Debug);
+        }
     }
 
     private RemoteCall BeginRemote(RemoteOperation operation) => RemoteCall.Begin(operation, _name, _metrics.RemoteDuration);

@@ -147,6 +147,23 @@ public class TieredCacheResilienceTests
     }
 
     [Fact]
+    public async Task DebugLogs_FollowTheLoggersLevel_ReadOncePerSecond()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var logger = new CapturingLogger { MinimumLevel = Microsoft.Extensions.Logging.LogLevel.Information };
+        await using var cache = new TieredCache(new TieredCacheOptions { TimeProvider = time, Logger = logger });
+        await cache.SetAsync("k", 1);
+        await cache.GetAsync<int>("k");
+        Assert.Empty(logger.Entries);
+
+        logger.MinimumLevel = Microsoft.Extensions.Logging.LogLevel.Debug; // changed at run time
+        time.Advance(TimeSpan.FromSeconds(1));
+        await cache.GetAsync<int>("k");
+
+        Assert.Contains(logger.Entries, e => e.EventId == 10 && e.Message.Contains("'k' (l1)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task SetAsync_RefusedValueWhileTheCircuitIsOpen_StillThrowsAndChangesNothing()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);

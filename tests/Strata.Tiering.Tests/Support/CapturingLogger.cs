@@ -12,7 +12,10 @@ internal sealed class CapturingLogger : ILogger
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => null;
 
-    public bool IsEnabled(LogLevel logLevel) => true;
+    /// <summary>Gets or sets the lowest level the logger takes; everything by default.</summary>
+    public LogLevel MinimumLevel { get; set; } = LogLevel.Trace;
+
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= MinimumLevel;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
         Entries.Enqueue((logLevel, eventId.Id, formatter(state, exception)));
