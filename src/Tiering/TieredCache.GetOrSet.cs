@@ -58,20 +58,11 @@ public sealed partial class TieredCache
     public ValueTask<T> GetOrSetAsync<T>(string key, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
 #pragma warning restore RS0026
     {
-        // The plain hit, kept small so that it inlines well; everything else (early refresh, misses) takes the full path.
         ValidateKey(key);
-        if (options?.EagerRefreshThreshold is null && _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry) && entry.TryGet(out T? value))
-        {
-            ArgumentNullException.ThrowIfNull(factory);
-            if (_debugLogs)
-            {
-                LogHit(_logger!, key, LocalTier);
-            }
-
-            return new ValueTask<T>(value!);
-        }
-
-        return GetOrSetCore(key, key, factory, options, _defaultTimeToLive, counters: null, cancellationToken);
+        ArgumentNullException.ThrowIfNull(factory);
+        return TryPlainHit(key, options, out T? value)
+            ? new ValueTask<T>(value!)
+            : GetOrSetCore(key, key, factory, options, _defaultTimeToLive, counters: null, cancellationToken);
     }
 
     /// <summary>
@@ -94,17 +85,30 @@ public sealed partial class TieredCache
     {
         ValidateKey(key);
         ArgumentNullException.ThrowIfNull(factory);
-        if (options?.EagerRefreshThreshold is null && _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry) && entry.TryGet(out T? value))
+        return TryPlainHit(key, options, out T? value)
+            ? new ValueTask<T>(value!)
+            : GetOrSetWithState(key, state, factory, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// The hit of both overloads, kept small so that it inlines where <typeparamref name="T"/> is known (no shared-generic
+    /// lookups): a fresh L1 value and no early refresh to consider. Everything else takes the full path.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryPlainHit<T>(string key, CacheEntryOptions? options, out T? value)
+    {
+        if (options?.EagerRefreshThreshold is null && _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry) && entry.TryGet(out value))
         {
             if (_debugLogs)
             {
                 LogHit(_logger!, key, LocalTier);
             }
 
-            return new ValueTask<T>(value!);
+            return true;
         }
 
-        return GetOrSetWithState(key, state, factory, options, cancellationToken);
+        value = default;
+        return false;
     }
 
     /// <summary>The miss path of the state overload: the closure over the state is made here, never on a hit.</summary>

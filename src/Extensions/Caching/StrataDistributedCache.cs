@@ -49,19 +49,8 @@ public sealed class StrataDistributedCache : IDistributedCache
     /// <inheritdoc/>
     public async Task<byte[]?> GetAsync(string key, CancellationToken token = default)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        CacheResult<byte[]> stored = await _cache.GetAsync<byte[]>(key, token).ConfigureAwait(false);
-        if (!stored.HasValue || !TryReadHeader(stored.Value, out long sliding, out long absolute))
-        {
-            return null;
-        }
-
-        if (sliding > 0)
-        {
-            await SlideAsync(key, sliding, absolute, token).ConfigureAwait(false);
-        }
-
-        return stored.Value.AsSpan(HeaderLength).ToArray();
+        byte[]? stored = await ReadAndSlideAsync(key, token).ConfigureAwait(false);
+        return stored?.AsSpan(HeaderLength).ToArray();
     }
 
     /// <inheritdoc/>
@@ -98,15 +87,8 @@ public sealed class StrataDistributedCache : IDistributedCache
     public void Refresh(string key) => Wait(RefreshAsync(key));
 
     /// <inheritdoc/>
-    public async Task RefreshAsync(string key, CancellationToken token = default)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        CacheResult<byte[]> stored = await _cache.GetAsync<byte[]>(key, token).ConfigureAwait(false);
-        if (stored.HasValue && TryReadHeader(stored.Value, out long sliding, out long absolute) && sliding > 0)
-        {
-            await SlideAsync(key, sliding, absolute, token).ConfigureAwait(false);
-        }
-    }
+    public async Task RefreshAsync(string key, CancellationToken token = default) =>
+        _ = await ReadAndSlideAsync(key, token).ConfigureAwait(false);
 
     /// <inheritdoc/>
     public void Remove(string key) => Wait(RemoveAsync(key));
@@ -116,6 +98,27 @@ public sealed class StrataDistributedCache : IDistributedCache
     {
         ArgumentNullException.ThrowIfNull(key);
         await _cache.RemoveAsync(key, token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads an entry (header included) and, when it has a sliding window, gives it a new time to live: what both a read
+    /// and a refresh do. Null when missing or not written by this adapter.
+    /// </summary>
+    private async ValueTask<byte[]?> ReadAndSlideAsync(string key, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        CacheResult<byte[]> stored = await _cache.GetAsync<byte[]>(key, token).ConfigureAwait(false);
+        if (!stored.HasValue || !TryReadHeader(stored.Value, out long sliding, out long absolute))
+        {
+            return null;
+        }
+
+        if (sliding > 0)
+        {
+            await SlideAsync(key, sliding, absolute, token).ConfigureAwait(false);
+        }
+
+        return stored.Value;
     }
 
     private async ValueTask SlideAsync(string key, long sliding, long absoluteUnixMilliseconds, CancellationToken token)

@@ -64,12 +64,5 @@ internal readonly struct RemoteCall
     }
 
     /// <summary>Ends the span of a call whose caller stopped waiting; the duration is not recorded.</summary>
-    internal void Abandon()
-    {
-        if (_activity is not null)
-        {
-            _activity.SetStatus(ActivityStatusCode.Unset, "cancelled");
-            _activity.Dispose();
-        }
-    }
+    internal void Abandon() => _activity?.Dispose();
 }

@@ -1,0 +1,27 @@
+using System;
+using Xunit;
+
+namespace Strata.Tiering.Tests.Support;
+
+/// <summary>Allocation counts of a hot path, which are exact and so may be asserted (timings may not).</summary>
+internal static class Allocations
+{
+    /// <summary>
+    /// Calls <paramref name="hit"/> once to warm it up, then <paramref name="calls"/> times: every call must report that
+    /// it completed synchronously, and together they must allocate nothing on this thread. Build any delegate the call
+    /// uses before, outside <paramref name="hit"/>: a lambda's first use allocates it.
+    /// </summary>
+    public static void AssertSynchronousAndFree(Func<bool> hit, int calls = 100)
+    {
+        Assert.True(hit(), "The warm-up call did not complete synchronously.");
+        int synchronous = 0;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < calls; i++)
+        {
+            synchronous += hit() ? 1 : 0;
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(calls, synchronous);
+    }
+}
