@@ -95,7 +95,7 @@ public sealed partial class TieredCache
     /// lookups): a fresh L1 value and no early refresh to consider. Everything else takes the full path.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool TryPlainHit<T>(string key, CacheEntryOptions? options, out T? value)
+    internal bool TryPlainHit<T>(string key, CacheEntryOptions? options, out T? value)
     {
         if (options?.EagerRefreshThreshold is null && _local.TryGet(key, out LocalEntry? entry) && IsFresh(entry) && entry.TryGet(out value))
         {

@@ -154,10 +154,40 @@ public sealed class CacheNamespace
     /// <param name="options">The value's time to live (default: <see cref="DefaultTimeToLive"/>), early refresh and fail-safe.</param>
     /// <param name="cancellationToken">Stops this caller's wait.</param>
     /// <returns>The value.</returns>
+#pragma warning disable RS0026 // overloads with optional parameters: the state overload mirrors the plain one, as on TieredCache
     public ValueTask<T> GetOrSetAsync<T>(string key, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
+#pragma warning restore RS0026
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         return _cache.GetOrSetCore(FullKey(key), key, factory, options, DefaultTimeToLive ?? _cache.DefaultTimeToLive, _counters, cancellationToken);
+    }
+
+    /// <summary>
+    /// Returns the cached value or produces it once from <paramref name="state"/>; see
+    /// <see cref="TieredCache.GetOrSetAsync{TState, T}"/>. With a static lambda, a hit allocates nothing but the key.
+    /// </summary>
+    /// <typeparam name="TState">The type of the factory's input.</typeparam>
+    /// <typeparam name="T">The value's type.</typeparam>
+    /// <param name="key">The key within the namespace; the factory receives this key.</param>
+    /// <param name="state">The factory's input.</param>
+    /// <param name="factory">Produces the value from the key and the state.</param>
+    /// <param name="options">The value's time to live (default: <see cref="DefaultTimeToLive"/>), early refresh, fail-safe, indexes and tags.</param>
+    /// <param name="cancellationToken">Stops this caller's wait.</param>
+    /// <returns>The value.</returns>
+#pragma warning disable RS0026 // overloads with optional parameters: the state overload mirrors the plain one
+    public ValueTask<T> GetOrSetAsync<TState, T>(string key, TState state, Func<string, TState, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
+#pragma warning restore RS0026
+    {
+        string fullKey = FullKey(key);
+        ArgumentNullException.ThrowIfNull(factory);
+        if (_cache.TryPlainHit(fullKey, options, out T? value))
+        {
+            _counters.Hit();
+            return new ValueTask<T>(value!);
+        }
+
+        // The miss path: the closure over the state is made here, never on a hit.
+        return _cache.GetOrSetCore(fullKey, key, (k, context, token) => factory(k, state, context, token), options, DefaultTimeToLive ?? _cache.DefaultTimeToLive, _counters, cancellationToken);
     }
 
     /// <summary>Removes a key from both tiers; see <see cref="TieredCache.RemoveAsync"/>.</summary>
