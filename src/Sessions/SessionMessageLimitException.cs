@@ -3,7 +3,7 @@ using System;
 namespace Strata.Sessions;
 
 /// <summary>
-/// A message was refused because its session holds the most messages allowed (<see cref="SessionOptions.MaxMessages"/>,
+/// A message was refused because its session holds the most messages allowed (<see cref="SessionStoreOptions.MaxMessages"/>,
 /// <c>SESSION_MAX_MESSAGES</c>). Start a new session, or raise the limit.
 /// </summary>
 public sealed class SessionMessageLimitException : InvalidOperationException

@@ -29,7 +29,7 @@ namespace Strata.Sessions;
 /// </para>
 /// <para>
 /// Not covered: a read that queried the database before a write and stores its answer after the write's
-/// invalidation stores a stale answer, until the next write or <see cref="SessionOptions.CacheTimeToLive"/>.
+/// invalidation stores a stale answer, until the next write or <see cref="SessionStoreOptions.CacheTimeToLive"/>.
 /// Tags need a single Redis server (or none): on a Redis Cluster the cached reads throw <see cref="NotSupportedException"/>.
 /// </para>
 /// </remarks>
@@ -61,15 +61,15 @@ public sealed class SessionRepository
 
     /// <summary>Creates a repository over a store and a cache.</summary>
     /// <param name="store">The database.</param>
-    /// <param name="cache">The cache; its namespace <see cref="CacheNamespaceName"/> is used, with <see cref="SessionOptions.CacheTimeToLive"/>.</param>
+    /// <param name="cache">The cache; its namespace <see cref="CacheNamespaceName"/> is used, with <see cref="SessionStoreOptions.CacheTimeToLive"/>.</param>
     /// <param name="options">The settings; null for the defaults.</param>
     /// <param name="timeProvider">The clock of the sessions' times and of the cleanup; null for the system clock.</param>
     /// <exception cref="ArgumentException">A setting is out of range, or the cache has a <c>sessions</c> namespace with another time to live.</exception>
-    public SessionRepository(ISessionStore store, TieredCache cache, SessionOptions? options = null, TimeProvider? timeProvider = null)
+    public SessionRepository(ISessionStore store, TieredCache cache, SessionStoreOptions? options = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(cache);
-        options ??= new SessionOptions();
+        options ??= new SessionStoreOptions();
         options.Validate();
         _store = store;
         _cache = cache;
@@ -95,7 +95,7 @@ public sealed class SessionRepository
         CheckId(userId, nameof(userId));
         CheckId(agentId, nameof(agentId));
         CheckId(title, nameof(title));
-        DateTimeOffset now = _time.GetUtcNow();
+        DateTimeOffset now = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds()); // as the database keeps it
         var session = new ChatSession(Guid.CreateVersion7(now), userId, agentId, title, SessionStatus.Active, JsonObjects.ToText(context), now, now, now, 0);
         await _store.InsertAsync(session, cancellationToken).ConfigureAwait(false);
         await InvalidateAsync([new SessionRef(session.Id, userId, agentId)], cancellationToken).ConfigureAwait(false);
@@ -284,8 +284,8 @@ public sealed class SessionRepository
     }
 
     /// <summary>
-    /// Archives the active and completed sessions idle for longer than <see cref="SessionOptions.IdleExpiry"/>
-    /// (<c>SESSION_EXPIRY_HOURS</c>). Meant for a scheduled job (see <see cref="SessionOptions.CleanupInterval"/>).
+    /// Archives the active and completed sessions idle for longer than <see cref="SessionStoreOptions.IdleExpiry"/>
+    /// (<c>SESSION_EXPIRY_HOURS</c>). Meant for a scheduled job (see <see cref="SessionStoreOptions.CleanupInterval"/>).
     /// </summary>
     /// <param name="cancellationToken">Stops the work.</param>
     /// <returns>The number of sessions archived.</returns>

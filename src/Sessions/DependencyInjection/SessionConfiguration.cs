@@ -8,16 +8,16 @@ using Microsoft.Extensions.Options;
 namespace Strata.Sessions;
 
 /// <summary>
-/// Reads <see cref="SessionOptions"/> from the host's configuration: <c>SESSION_MAX_MESSAGES</c> and
+/// Reads <see cref="SessionStoreOptions"/> from the host's configuration: <c>SESSION_MAX_MESSAGES</c> and
 /// <c>SESSION_EXPIRY_HOURS</c>, then the <c>Sessions</c> section. What it cannot read is kept for
-/// <see cref="SessionOptionsValidator"/> to report with the rest.
+/// <see cref="SessionStoreOptionsValidator"/> to report with the rest.
 /// </summary>
-internal sealed class SessionConfiguration(IServiceProvider services) : IConfigureOptions<SessionOptions>
+internal sealed class SessionConfiguration(IServiceProvider services) : IConfigureOptions<SessionStoreOptions>
 {
     internal const string MaxMessages = "SESSION_MAX_MESSAGES";
     internal const string ExpiryHours = "SESSION_EXPIRY_HOURS";
 
-    public void Configure(SessionOptions options)
+    public void Configure(SessionStoreOptions options)
     {
         IConfiguration? configuration = services.GetService<IConfiguration>();
         if (configuration is null)
@@ -54,7 +54,7 @@ internal sealed class SessionConfiguration(IServiceProvider services) : IConfigu
 
         try
         {
-            configuration.GetSection(SessionOptions.SectionName).Bind(options);
+            configuration.GetSection(SessionStoreOptions.SectionName).Bind(options);
         }
         catch (InvalidOperationException ex)
         {

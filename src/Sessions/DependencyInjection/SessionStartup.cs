@@ -9,9 +9,9 @@ namespace Strata.Sessions;
 
 /// <summary>
 /// Creates or checks the database schema while the host starts, so a bad database stops the start rather than the first
-/// request; then, when <see cref="SessionOptions.CleanupInterval"/> is set, archives idle sessions at that interval.
+/// request; then, when <see cref="SessionStoreOptions.CleanupInterval"/> is set, archives idle sessions at that interval.
 /// </summary>
-internal sealed partial class SessionStartup(ISessionStore store, SessionRepository repository, IOptions<SessionOptions> options, TimeProvider time, ILogger<SessionStartup> logger) : BackgroundService
+internal sealed partial class SessionStartup(ISessionStore store, SessionRepository repository, IOptions<SessionStoreOptions> options, TimeProvider time, ILogger<SessionStartup> logger) : BackgroundService
 {
     public override async Task StartAsync(CancellationToken cancellationToken)
     {

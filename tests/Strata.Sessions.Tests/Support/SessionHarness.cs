@@ -16,7 +16,7 @@ public sealed class SessionHarness : IAsyncDisposable
     private readonly string? _redis;
     private readonly string _prefix;
 
-    private SessionHarness(string database, string? redis, string prefix, FakeTimeProvider time, SessionOptions? options)
+    private SessionHarness(string database, string? redis, string prefix, FakeTimeProvider time, SessionStoreOptions? options)
     {
         _database = database;
         _redis = redis;
@@ -42,14 +42,14 @@ public sealed class SessionHarness : IAsyncDisposable
     public static readonly TimeSpan CacheTimeToLive = TimeSpan.FromDays(365);
 
     /// <summary>Options with <see cref="CacheTimeToLive"/>.</summary>
-    public static SessionOptions Options(int maxMessages = 100) => new() { MaxMessages = maxMessages, CacheTimeToLive = CacheTimeToLive };
+    public static SessionStoreOptions Options(int maxMessages = 100) => new() { MaxMessages = maxMessages, CacheTimeToLive = CacheTimeToLive };
 
     /// <summary>A harness on a new database; tiered when <paramref name="redis"/> is given.</summary>
-    public static SessionHarness Create(string? redis, SessionOptions? options = null) =>
+    public static SessionHarness Create(string? redis, SessionStoreOptions? options = null) =>
         new($"sessions-{Guid.NewGuid():N}", redis, $"t{Guid.NewGuid():N}:", new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero)), options);
 
     /// <summary>Another instance of the service: the same database, Redis and key prefix, a cache and clock of its own.</summary>
-    public SessionHarness Peer(SessionOptions? options = null) => new(_database, _redis, _prefix, new FakeTimeProvider(Time.GetUtcNow()), options);
+    public SessionHarness Peer(SessionStoreOptions? options = null) => new(_database, _redis, _prefix, new FakeTimeProvider(Time.GetUtcNow()), options);
 
     /// <summary>Structural equality for the immutable model types, through their JSON.</summary>
     public static string Json(object? value) => JsonSerializer.Serialize(value);

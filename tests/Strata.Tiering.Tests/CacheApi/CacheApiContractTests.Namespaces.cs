@@ -7,6 +7,28 @@ namespace Strata.Tiering.Tests.CacheApi;
 public abstract partial class CacheApiContractTests
 {
     [Fact]
+    public async Task Namespace_GetOrSetWithState_RunsTheFactoryOnceWithTheStateAndCountsTheHit()
+    {
+        TieredCache cache = NewCache();
+        CacheNamespace users = cache.Namespace("users", TimeSpan.FromMinutes(5));
+        int runs = 0;
+        Func<string, (int Id, string Name), CacheEntryContext, System.Threading.CancellationToken, ValueTask<string>> factory = (key, state, context, _) =>
+        {
+            runs++;
+            return ValueTask.FromResult($"{key}={state.Id}:{state.Name}:{context.TimeToLive}");
+        };
+
+        string first = await users.GetOrSetAsync("42", (42, "alice"), factory);
+        string second = await users.GetOrSetAsync("42", (0, "ignored on a hit"), factory);
+
+        Assert.Equal("42=42:alice:00:05:00", first);
+        Assert.Equal(first, second);
+        Assert.Equal(1, runs);
+        Assert.Equal((1L, 1L, 1L), (users.GetStatistics().Hits, users.GetStatistics().Misses, users.GetStatistics().Sets));
+        Assert.Equal(first, (await cache.GetAsync<string>("users:42")).Value);
+    }
+
+    [Fact]
     public async Task Namespace_KeysAreApart_AndLiveUnderTheNamespacePrefix()
     {
         TieredCache cache = NewCache();

@@ -7,7 +7,7 @@ namespace Strata.Sessions;
 /// Settings of a <see cref="SessionRepository"/>. In a host they come from the services' environment variables
 /// (<c>SESSION_MAX_MESSAGES</c>, <c>SESSION_EXPIRY_HOURS</c>), then the <c>Sessions</c> section, then code.
 /// </summary>
-public sealed class SessionOptions
+public sealed class SessionStoreOptions
 {
     /// <summary>The configuration section: <c>Sessions:MaxMessages</c>, <c>Sessions:ConnectionString</c>, ...</summary>
     public const string SectionName = "Sessions";

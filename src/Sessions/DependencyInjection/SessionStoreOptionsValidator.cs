@@ -4,10 +4,10 @@ using Microsoft.Extensions.Options;
 
 namespace Strata.Sessions;
 
-/// <summary>Checks <see cref="SessionOptions"/> when the host starts: every failure at once, each naming its setting.</summary>
-internal sealed class SessionOptionsValidator : IValidateOptions<SessionOptions>
+/// <summary>Checks <see cref="SessionStoreOptions"/> when the host starts: every failure at once, each naming its setting.</summary>
+internal sealed class SessionStoreOptionsValidator : IValidateOptions<SessionStoreOptions>
 {
-    public ValidateOptionsResult Validate(string? name, SessionOptions options)
+    public ValidateOptionsResult Validate(string? name, SessionStoreOptions options)
     {
         var failures = new List<string>(options.ConfigurationErrors);
         try
@@ -16,7 +16,7 @@ internal sealed class SessionOptionsValidator : IValidateOptions<SessionOptions>
         }
         catch (ArgumentException ex)
         {
-            failures.Add($"{SessionOptions.SectionName}: {ex.Message.Split('\n')[0].TrimEnd('\r')}");
+            failures.Add($"{SessionStoreOptions.SectionName}: {ex.Message.Split('\n')[0].TrimEnd('\r')}");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -1,0 +1,60 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Strata.Sessions;
+
+namespace Strata.SessionApi;
+
+/// <summary>
+/// Turns the exceptions a caller caused into problem details: bad input (an <see cref="ArgumentException"/> from the
+/// repository, or a body that does not parse) is 400 with the parameter in <c>errors</c>; a full session is 409.
+/// Anything else is left to the default handler (500, no details).
+/// </summary>
+internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ProblemDetails? problem = exception switch
+        {
+            SessionMessageLimitException limit => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "The session holds the most messages allowed.",
+                Detail = limit.Message,
+                Extensions = { ["sessionId"] = limit.SessionId, ["maxMessages"] = limit.MaxMessages },
+            },
+            ArgumentException argument => new HttpValidationProblemDetails(new Dictionary<string, string[]>
+            {
+                [argument.ParamName ?? "request"] = [FirstLine(argument.Message)],
+            })
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The request is not valid.",
+            },
+            BadHttpRequestException bad => new ProblemDetails
+            {
+                Status = bad.StatusCode,
+                Title = "The request could not be read.",
+                Detail = FirstLine(bad.InnerException?.Message ?? bad.Message),
+            },
+            _ => null,
+        };
+        if (problem is null)
+        {
+            return false;
+        }
+
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static string FirstLine(string message)
+    {
+        int end = message.IndexOf('\n', StringComparison.Ordinal);
+        return (end < 0 ? message : message[..end]).TrimEnd('\r');
+    }
+}

@@ -1,0 +1,71 @@
+using System;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using Strata.Extensions;
+using Strata.SessionApi;
+using Strata.Sessions;
+using Strata.Tiering;
+
+// The sample service: chat sessions over REST. Embedded by default (Strata L1 in the process, SQLite in
+// ./sessions.db); with REDIS_URL set, the cache is tiered, with the backplane keeping every instance's L1 coherent.
+WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.WriteIndented = true);
+
+builder.Services.AddStrata(strata => strata.Cache.Name = "session-api").AddSessions();
+builder.Services.AddHealthChecks().AddStrataHealthCheck();
+builder.Services.AddPerUserRateLimiting();
+
+// Metrics of the Strata meter, to the console or to an OTLP collector (OTEL_EXPORTER_OTLP_ENDPOINT) when asked for.
+string? exporter = builder.Configuration["METRICS_EXPORTER"];
+if (!string.IsNullOrWhiteSpace(exporter))
+{
+    builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
+    {
+        metrics.AddMeter(StrataTelemetry.MeterName);
+        if (exporter.Equals("otlp", StringComparison.OrdinalIgnoreCase))
+        {
+            metrics.AddOtlpExporter();
+        }
+        else if (exporter.Equals("console", StringComparison.OrdinalIgnoreCase))
+        {
+            metrics.AddConsoleExporter();
+        }
+        else
+        {
+            throw new InvalidOperationException($"METRICS_EXPORTER must be 'console' or 'otlp'; it was '{exporter}'.");
+        }
+    });
+}
+
+WebApplication app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseRateLimiter();
+app.MapSessionEndpoints();
+app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    TieredCache cache = app.Services.GetRequiredService<TieredCache>();
+    SessionStoreOptions sessions = app.Services.GetRequiredService<IOptions<SessionStoreOptions>>().Value;
+    app.Logger.LogInformation(
+        "Session API ready: cache {Mode}, database '{Database}', at most {MaxMessages} messages per session. Try: curl {Url}/health",
+        cache.State == TieredCacheState.LocalOnly ? "L1 only (set REDIS_URL for Redis)" : $"tiered ({cache.State})",
+        sessions.ConnectionString,
+        sessions.MaxMessages,
+        app.Urls.Count > 0 ? string.Join(' ', app.Urls) : "http://127.0.0.1:5080");
+});
+
+app.Run();
+
+/// <summary>The entry point, visible to the integration tests' <c>WebApplicationFactory</c>.</summary>
+public partial class Program;

@@ -1,0 +1,48 @@
+using System;
+using System.Collections.Generic;
+using System.Net.Http;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Strata.SessionApi.Tests.Support;
+
+/// <summary>
+/// The sample service in memory (<see cref="WebApplicationFactory{TEntryPoint}"/>), on a shared in-memory SQLite
+/// database of its own; tiered on <c>redis</c> with a key prefix of its own when one is given, L1-only otherwise.
+/// </summary>
+public sealed class SessionApiFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public SessionApiFactory(string? redis, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        _settings = new Dictionary<string, string?>
+        {
+            ["Sessions:ConnectionString"] = $"Data Source=api-{Guid.NewGuid():N};Mode=Memory;Cache=Shared",
+            ["Strata:Provider"] = redis is null ? "Memory" : "Redis",
+            ["Strata:Redis"] = redis,
+            ["Strata:KeyPrefix"] = $"t{Guid.NewGuid():N}:",
+            ["RateLimit:PermitLimit"] = "1000",
+        };
+        foreach ((string key, string? value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+    }
+
+    /// <summary>A client whose requests carry <c>X-User-Id: <paramref name="user"/></c>.</summary>
+    public HttpClient ClientFor(string user)
+    {
+        HttpClient client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-User-Id", user);
+        return client;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach ((string key, string? value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+}
