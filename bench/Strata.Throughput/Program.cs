@@ -18,7 +18,8 @@ namespace Strata.Throughput;
 /// hit ratio of a Zipf(0.9) trace over 1M keys at 1 % capacity next to exact LRU. Without <c>--quick</c> every phase
 /// runs longer and the mix is measured at 1, 2 and 4 threads. <c>--tiered</c> runs the Redis scenarios instead
 /// (see <see cref="TieredScenarios"/>), <c>--getorset</c> the get-or-set hit path and stampede against the peers (see
-/// <see cref="GetOrSetScenarios"/>).
+/// <see cref="GetOrSetScenarios"/>), <c>--http URL</c> cached and uncached session reads through a running
+/// samples/SessionApi (see <see cref="HttpSessionReads"/>).
 /// </summary>
 internal static class Program
 {
@@ -31,9 +32,23 @@ internal static class Program
     private static async Task<int> Main(string[] args)
     {
         bool quick = args.Contains("--quick");
+        int http = Array.IndexOf(args, "--http");
+        if (http >= 0)
+        {
+            if (http + 1 >= args.Length || !Uri.TryCreate(args[http + 1], UriKind.Absolute, out Uri? service) || !service.IsLoopback)
+            {
+                Console.Error.WriteLine("usage: Strata.Throughput --http http://127.0.0.1:5080 [--quick]   (a running samples/SessionApi on loopback)");
+                return 2;
+            }
+
+            PrintHeader("session reads through HTTP", quick);
+            await HttpSessionReads.RunAsync(service, quick);
+            return 0;
+        }
+
         if (args.Any(a => a is not ("--quick" or "--tiered" or "--getorset")))
         {
-            Console.Error.WriteLine("usage: Strata.Throughput [--quick] [--tiered | --getorset]");
+            Console.Error.WriteLine("usage: Strata.Throughput [--quick] [--tiered | --getorset | --http <service url>]");
             return 2;
         }
 

@@ -29,7 +29,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IEx
             },
             ArgumentException argument => new HttpValidationProblemDetails(new Dictionary<string, string[]>
             {
-                [argument.ParamName ?? "request"] = [FirstLine(argument.Message)],
+                [argument.ParamName ?? "request"] = [Sentence(argument)],
             })
             {
                 Status = StatusCodes.Status400BadRequest,
@@ -50,6 +50,14 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IEx
 
         httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary>The exception's own sentence, without the " (Parameter ...)" the runtime appends.</summary>
+    private static string Sentence(ArgumentException exception)
+    {
+        string message = FirstLine(exception.Message);
+        string parameter = $" (Parameter '{exception.ParamName}')";
+        return message.EndsWith(parameter, StringComparison.Ordinal) ? message[..^parameter.Length] : message;
     }
 
     private static string FirstLine(string message)

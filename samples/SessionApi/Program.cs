@@ -1,6 +1,8 @@
 using System;
+using System.IO;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -58,9 +60,9 @@ app.Lifetime.ApplicationStarted.Register(() =>
     TieredCache cache = app.Services.GetRequiredService<TieredCache>();
     SessionStoreOptions sessions = app.Services.GetRequiredService<IOptions<SessionStoreOptions>>().Value;
     app.Logger.LogInformation(
-        "Session API ready: cache {Mode}, database '{Database}', at most {MaxMessages} messages per session. Try: curl {Url}/health",
+        "Session API ready: cache {Mode}, database {Database}, at most {MaxMessages} messages per session. Try: curl {Url}/health",
         cache.State == TieredCacheState.LocalOnly ? "L1 only (set REDIS_URL for Redis)" : $"tiered ({cache.State})",
-        sessions.ConnectionString,
+        new SqliteConnectionStringBuilder(sessions.ConnectionString) is { Mode: not SqliteOpenMode.Memory } file ? Path.GetFullPath(file.DataSource) : sessions.ConnectionString,
         sessions.MaxMessages,
         app.Urls.Count > 0 ? string.Join(' ', app.Urls) : "http://127.0.0.1:5080");
 });

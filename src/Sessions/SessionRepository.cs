@@ -28,9 +28,12 @@ namespace Strata.Sessions;
 /// cleared this instance's L1 (see <see cref="TieredCache"/> on fail-safe).
 /// </para>
 /// <para>
-/// Not covered: a read that queried the database before a write and stores its answer after the write's
-/// invalidation stores a stale answer, until the next write or <see cref="SessionStoreOptions.CacheTimeToLive"/>.
-/// Tags need a single Redis server (or none): on a Redis Cluster the cached reads throw <see cref="NotSupportedException"/>.
+/// A read that queried the database before a write and finishes after the write's invalidation returns what it read
+/// to its callers but does not cache it (the cache's get-or-set drops a fill overtaken by an invalidation on the same
+/// instance). Not covered: such a read on another instance, when the invalidation reaches that instance after the read
+/// stored its answer (a window of one backplane delivery, well under a millisecond on loopback); the stale answer then
+/// lives until the next write or <see cref="SessionStoreOptions.CacheTimeToLive"/>. Tags need a single Redis server
+/// (or none): on a Redis Cluster the cached reads throw <see cref="NotSupportedException"/>.
 /// </para>
 /// </remarks>
 public sealed class SessionRepository

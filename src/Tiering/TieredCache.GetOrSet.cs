@@ -18,6 +18,14 @@ namespace Strata.Tiering;
 /// disposed). A factory exception reaches every waiter, and nothing is cached.
 /// </para>
 /// <para>
+/// Fill race: a run notes the key's fill-race versions before it reads Redis or calls the factory. When a write, an
+/// invalidation (local or from the backplane), a group removal or a clear moves them before the value is ready, what
+/// the factory read may predate that change: the run's waiters get the value, but it is not cached
+/// (<see cref="TieredCacheStatistics.FactoryFillsDropped"/>), and a caller arriving after the change starts a new run
+/// instead of joining the old one. A group removal moves every key's versions (the epoch), because the key of a run in
+/// flight is not yet a member of the group.
+/// </para>
+/// <para>
 /// Early refresh: a hit on a value past <see cref="CacheEntryOptions.EagerRefreshThreshold"/> of its time to live
 /// returns the value and starts a background run, unless one is already going; readers keep hitting the current value
 /// until the new one replaces it. The refresh adopts a value another instance already refreshed in Redis rather than
@@ -38,6 +46,7 @@ public sealed partial class TieredCache
     private long _factoryErrors;
     private long _factoryFailSafeHits;
     private long _eagerRefreshes;
+    private long _factoryFillsDropped;
 
     /// <summary>
     /// Returns the cached value for a key, or produces it once (per process, however many callers ask at the same time)
@@ -221,20 +230,35 @@ public sealed partial class TieredCache
     {
         while (true)
         {
+            (long Slot, long Epoch) now = VersionsOf(key);
             if (_flights.TryGetValue(key, out object? running))
             {
-                if (running is Flight<T> same)
+                if (running is Flight<T> same && same.Before == now)
                 {
                     return same;
                 }
 
+                if (running is Flight<T> overtaken)
+                {
+                    // A write or an invalidation came after this run read its value: a caller arriving now must not
+                    // get that value. Replace the run for the callers to come; its own waiters still get its value.
+                    var fresh = new Flight<T>(now.Slot, now.Epoch);
+                    if (_flights.TryUpdate(key, fresh, overtaken))
+                    {
+                        _ = RunFlightAsync(key, factoryKey, fresh, factory, options, defaultTimeToLive, stale, counters, refresh: false, registered: true);
+                        return fresh;
+                    }
+
+                    continue;
+                }
+
                 // A run for the same key but another type: run alone rather than hand out a value of the wrong type.
-                var alone = new Flight<T>();
+                var alone = new Flight<T>(now.Slot, now.Epoch);
                 _ = RunFlightAsync(key, factoryKey, alone, factory, options, defaultTimeToLive, stale, counters, refresh: false, registered: false);
                 return alone;
             }
 
-            var flight = new Flight<T>();
+            var flight = new Flight<T>(now.Slot, now.Epoch);
             if (_flights.TryAdd(key, flight))
             {
                 _ = RunFlightAsync(key, factoryKey, flight, factory, options, defaultTimeToLive, stale, counters, refresh: false, registered: true);
@@ -250,7 +274,8 @@ public sealed partial class TieredCache
             return; // a run for the key is already going: it is the refresh
         }
 
-        var flight = new Flight<T>();
+        (long Slot, long Epoch) before = VersionsOf(key);
+        var flight = new Flight<T>(before.Slot, before.Epoch);
         if (!_flights.TryAdd(key, flight))
         {
             return;
@@ -337,6 +362,14 @@ public sealed partial class TieredCache
             }
 
             throw;
+        }
+
+        if (context.WillCache && VersionsOf(key) != flight.Before)
+        {
+            // The fill race of a factory: a write or an invalidation for the key (or a group removal, or a clear) landed
+            // while the factory ran, so what it read may predate it. The waiters get the value; the tiers do not.
+            Interlocked.Increment(ref _factoryFillsDropped);
+            return value;
         }
 
         if (context.WillCache)

@@ -124,6 +124,9 @@ public sealed partial class TieredCache
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         ThrowIfGroupsUnsupported();
         cancellationToken.ThrowIfCancellationRequested();
+        // The epoch, not only the members' slots: a get-or-set running now may be about to add a key to the group,
+        // and must not cache what it read before this removal.
+        Interlocked.Increment(ref _epoch);
         long local = 0;
         foreach ((string key, _) in LocalMembers(group))
         {

@@ -569,6 +569,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         FactoryErrors = Volatile.Read(ref _factoryErrors),
         FactoryFailSafeHits = Volatile.Read(ref _factoryFailSafeHits),
         EagerRefreshes = Volatile.Read(ref _eagerRefreshes),
+        FactoryFillsDropped = Volatile.Read(ref _factoryFillsDropped),
     };
 
     /// <summary>Unsubscribes, closes the connection if the cache opened it, and releases L1.</summary>

@@ -42,6 +42,12 @@ public readonly record struct TieredCacheStatistics
     public long EagerRefreshes { get; init; }
 
     /// <summary>
+    /// Gets the values a get-or-set factory produced but did not cache, because a write or an invalidation for the key
+    /// landed while it ran (what it read may be older than that write). Its callers still got the value.
+    /// </summary>
+    public long FactoryFillsDropped { get; init; }
+
+    /// <summary>
     /// Gets the share of reads answered by either tier: L1 hits plus Redis hits, over every read (each read tries L1
     /// first); 0 before the first read. An entry L1 holds past its freshness for fail-safe and that Redis then answers
     /// counts in both tiers, so the ratio is capped at 1.

@@ -7,9 +7,16 @@ namespace Strata.Tiering;
 /// while it runs. Completed once, with the value or the factory's exception; its continuations run asynchronously,
 /// so completing it never runs a waiter's code on the producing thread.
 /// </summary>
-internal sealed class Flight<T>
+internal sealed class Flight<T>(long slot, long epoch)
 {
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// The key's fill-race versions when the flight started, before it read Redis or called the factory. When they
+    /// have moved by the time the value is ready, a write or an invalidation for the key came after the read: the
+    /// value is handed to the flight's waiters but not cached, and a caller arriving after the move starts a new flight.
+    /// </summary>
+    internal (long Slot, long Epoch) Before { get; } = (slot, epoch);
 
     internal Task<T> Task => _completion.Task;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Time.Testing;
 using Strata.Tiering;
+using Strata.Tiering.Tests.Support;
 
 namespace Strata.Sessions.Tests.Support;
 
@@ -23,7 +24,9 @@ public sealed class SessionHarness : IAsyncDisposable
         _prefix = prefix;
         Time = time;
         Store = SqliteSessionStore.InMemory(database);
-        Cache = new TieredCache(new TieredCacheOptions { Redis = redis, KeyPrefix = prefix, TimeProvider = time });
+        var cacheOptions = new TieredCacheOptions { Redis = redis, KeyPrefix = prefix, TimeProvider = time };
+        Cache = new TieredCache(cacheOptions);
+        Subscriptions.WaitFor(Cache, cacheOptions); // a message published before the subscription is up would be lost to this instance
         Repository = new SessionRepository(Store, Cache, options ?? Options(), time);
     }
 

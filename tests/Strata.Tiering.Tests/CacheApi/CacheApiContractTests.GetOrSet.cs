@@ -52,6 +52,67 @@ public abstract partial class CacheApiContractTests
         Assert.Equal(1, cache.GetStatistics().FactoryRuns);
     }
 
+    public static TheoryData<string> Invalidations => ["remove", "set", "remove by tag", "clear"];
+
+    [Theory]
+    [MemberData(nameof(Invalidations))]
+    public async Task GetOrSetAsync_InvalidatedWhileTheFactoryRuns_ValueIsReturnedButNotCached(string invalidation)
+    {
+        TieredCache cache = NewCache();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        async ValueTask<string> Slow(string key, CacheEntryContext context, CancellationToken token)
+        {
+            entered.SetResult();
+            await gate.Task; // the database read happened before the write below
+            return "read before the write";
+        }
+
+        // The key is not yet a member of the tag: only the tag removal itself can tell the run it is stale.
+        var tagged = new CacheEntryOptions { Tags = { "user:alice" } };
+        Task<string> run = cache.GetOrSetAsync("k", Slow, invalidation == "remove by tag" ? tagged : null).AsTask();
+        await entered.Task;
+        switch (invalidation)
+        {
+            case "remove": await cache.RemoveAsync("k"); break;
+            case "set": await cache.SetAsync("k", "written"); break;
+            case "remove by tag": await cache.RemoveByTagAsync("user:alice"); break;
+            case "clear": await cache.ClearAsync(); break;
+        }
+
+        gate.SetResult();
+
+        Assert.Equal("read before the write", await run); // its caller still gets what it produced
+        string expected = invalidation == "set" ? "written" : "read after the write";
+        Assert.Equal(expected, await cache.GetOrSetAsync("k", (_, _, _) => ValueTask.FromResult("read after the write")));
+        Assert.Equal(1, cache.GetStatistics().FactoryFillsDropped);
+    }
+
+    [Fact]
+    public async Task GetOrSetAsync_CallerArrivingAfterAWriteDuringARun_DoesNotJoinIt()
+    {
+        TieredCache cache = NewCache();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        async ValueTask<int> Old(string key, CacheEntryContext context, CancellationToken token)
+        {
+            entered.SetResult();
+            await gate.Task;
+            return 1;
+        }
+
+        Task<int> early = cache.GetOrSetAsync<int>("k", Old).AsTask();
+        await entered.Task;
+        await cache.RemoveAsync("k");
+        Task<int> late = cache.GetOrSetAsync<int>("k", (_, _, _) => ValueTask.FromResult(2)).AsTask();
+        int lateValue = await late; // does not wait for the early run
+        gate.SetResult();
+
+        Assert.Equal((1, 2), (await early, lateValue));
+        Assert.Equal(2, (await cache.GetAsync<int>("k")).Value); // the late run's value is cached; the early one's is dropped
+        Assert.Equal(1, cache.GetStatistics().FactoryFillsDropped);
+    }
+
     [Fact]
     public async Task GetOrSetAsync_CallerCancels_StopsWaitingWithoutCancellingTheSharedRun()
     {
