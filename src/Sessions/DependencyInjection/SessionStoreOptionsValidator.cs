@@ -16,7 +16,9 @@ internal sealed class SessionStoreOptionsValidator : IValidateOptions<SessionSto
         }
         catch (ArgumentException ex)
         {
-            failures.Add($"{SessionStoreOptions.SectionName}: {ex.Message.Split('\n')[0].TrimEnd('\r')}");
+            // The exception's own sentence, without the runtime's " (Parameter ...)" and "Actual value" additions.
+            string sentence = ex.Message.Split('\n')[0].TrimEnd('\r').Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal);
+            failures.Add($"{SessionStoreOptions.SectionName}: {sentence}");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -52,6 +52,16 @@ public sealed class AddSessionsTests
     }
 
     [Fact]
+    public async Task Start_SettingOutOfRange_FailsWithItsSentence()
+    {
+        using IHost host = Builder(new() { ["Sessions:MaxMessages"] = "0" }).Build();
+
+        var thrown = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal(["Sessions: MaxMessages (SESSION_MAX_MESSAGES) must be at least 1."], thrown.Failures);
+    }
+
+    [Fact]
     public async Task Start_CreatesTheSchema_SoTheFirstRequestFindsIt()
     {
         string connection = $"Data Source=schema-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
