@@ -101,7 +101,7 @@ public sealed class SessionRepository
         DateTimeOffset now = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds()); // as the database keeps it
         var session = new ChatSession(Guid.CreateVersion7(now), userId, agentId, title, SessionStatus.Active, JsonObjects.ToText(context), now, now, now, 0);
         await _store.InsertAsync(session, cancellationToken).ConfigureAwait(false);
-        await InvalidateAsync([new SessionRef(session.Id, userId, agentId)], cancellationToken).ConfigureAwait(false);
+        await InvalidateAsync([new SessionRef(session.Id, userId, agentId)]).ConfigureAwait(false);
         return session;
     }
 
@@ -167,7 +167,7 @@ public sealed class SessionRepository
         ChatSession? session = await _store.AddMessageAsync(sessionId, role, content, JsonObjects.ToText(metadata), _time.GetUtcNow(), _maxMessages, cancellationToken).ConfigureAwait(false);
         if (session is not null)
         {
-            await InvalidateAsync([Ref(session)], cancellationToken).ConfigureAwait(false);
+            await InvalidateAsync([Ref(session)]).ConfigureAwait(false);
         }
 
         return session;
@@ -184,7 +184,7 @@ public sealed class SessionRepository
         ChatSession? session = await _store.MergeContextAsync(sessionId, context, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (session is not null)
         {
-            await InvalidateAsync([Ref(session)], cancellationToken).ConfigureAwait(false);
+            await InvalidateAsync([Ref(session)]).ConfigureAwait(false);
         }
 
         return session;
@@ -296,7 +296,7 @@ public sealed class SessionRepository
     {
         DateTimeOffset now = _time.GetUtcNow();
         IReadOnlyList<SessionRef> archived = await _store.ArchiveIdleAsync(now - _idleExpiry, now, cancellationToken).ConfigureAwait(false);
-        await InvalidateAsync(archived, cancellationToken).ConfigureAwait(false);
+        await InvalidateAsync(archived).ConfigureAwait(false);
         return archived.Count;
     }
 
@@ -320,7 +320,7 @@ public sealed class SessionRepository
         }
 
         IReadOnlyList<SessionRef> changed = await _store.SetStatusAsync(sessionIds, status, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        await InvalidateAsync(changed, cancellationToken).ConfigureAwait(false);
+        await InvalidateAsync(changed).ConfigureAwait(false);
         return changed.Count;
     }
 
@@ -335,9 +335,13 @@ public sealed class SessionRepository
         _namespace.GetOrSetAsync((activeOnly ? "active:" : "all:") + userId, (Store: _store, User: userId, ActiveOnly: activeOnly), static (_, state, _, token) =>
             new ValueTask<IReadOnlyList<ChatSession>>(state.Store.ListByUserAsync(state.User, state.ActiveOnly, token)), UserTag(userId), cancellationToken);
 
-    /// <summary>Removes what writes to <paramref name="changed"/> made stale: each session's keys, each user's and agent's tag.</summary>
-    private async Task InvalidateAsync(IReadOnlyList<SessionRef> changed, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes what writes to <paramref name="changed"/> made stale: each session's keys, each user's and agent's tag.
+    /// Not cancellable: the database has the write, and a caller who stops waiting must not leave the cache stale.
+    /// </summary>
+    private async Task InvalidateAsync(IReadOnlyList<SessionRef> changed)
     {
+        CancellationToken cancellationToken = CancellationToken.None;
         if (changed.Count == 0)
         {
             return;

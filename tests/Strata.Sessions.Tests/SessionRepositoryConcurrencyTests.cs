@@ -46,6 +46,39 @@ public abstract class SessionRepositoryConcurrencyTests
         Assert.True(harness.Cache.GetStatistics().FactoryFillsDropped >= 1);
     }
 
+    [Fact]
+    public async Task CallerCancelsOnceTheDatabaseHasTheWrite_TheCacheIsStillInvalidated()
+    {
+        await using SessionHarness harness = SessionHarness.Create(Redis);
+        using var cancel = new CancellationTokenSource();
+        var repository = new SessionRepository(new CancellingStore(harness.Store, cancel), harness.Cache, SessionHarness.Options(), harness.Time);
+        ChatSession session = await repository.CreateAsync("alice", "agent", "t");
+        await Freshness.AssertFreshAsync(repository, harness.Store, [session.Id], ["alice"], ["agent"]); // every read cached
+
+        try
+        {
+            await repository.AddMessageAsync(session.Id, MessageRole.User, "committed", cancellationToken: cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // a caller that stopped waiting may see this; the write is in the database either way
+        }
+
+        Assert.Equal(1, (await harness.Store.GetAsync(session.Id))!.MessageCount);
+        await Freshness.AssertFreshAsync(repository, harness.Store, [session.Id], ["alice"], ["agent"]);
+    }
+
+    /// <summary>A store that cancels the caller's token right after a message is committed.</summary>
+    private sealed class CancellingStore(ISessionStore inner, CancellationTokenSource cancel) : DelegatingSessionStore(inner)
+    {
+        public override async Task<ChatSession?> AddMessageAsync(Guid id, MessageRole role, string content, string metadataJson, DateTimeOffset now, int maxMessages, CancellationToken cancellationToken = default)
+        {
+            ChatSession? session = await base.AddMessageAsync(id, role, content, metadataJson, now, maxMessages, CancellationToken.None);
+            await cancel.CancelAsync();
+            return session;
+        }
+    }
+
     /// <summary>A store whose next read, once asked for, completes its query and then waits until released.</summary>
     private sealed class HoldingStore(ISessionStore inner) : DelegatingSessionStore(inner)
     {
