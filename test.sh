@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Strata's test command: builds the solution once in Release, starts a private redis-server and a three-primary Redis
-# Cluster on loopback ports, runs every test project under tests/, and ends with one line
-# "N passed, N failed, N skipped" summed over all projects. Exits non-zero on a build error, on any failed test, on a
+# Cluster on loopback ports, runs every test project under tests/ and a short smoke run of each benchmark project (each
+# counted as one test), and ends with one line "N passed, N failed, N skipped" summed over all of them. Exits non-zero
+# on a build error, on any failed test or smoke run, on a
 # test host that produced no results, or when no test ran at all. Every Redis process it starts is stopped on exit.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -114,6 +115,24 @@ for project in tests/*/*.csproj; do
   echo "   $name: $p passed, $f failed, $s skipped"
   passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 done
+
+# --- Benchmark smoke runs: each benchmark project runs for a moment so it never rots; nothing about speed is checked --
+smoke() { # name, command...
+  local name=$1; shift
+  echo "== $name (smoke run)"
+  if "$@" > "$results_dir/$name.smoke.log" 2>&1; then
+    echo "   $name: smoke run passed"
+    passed=$((passed + 1))
+  else
+    echo "   $name: smoke run FAILED; the end of $results_dir/$name.smoke.log:"
+    tail -n 30 "$results_dir/$name.smoke.log"
+    failed=$((failed + 1))
+    status=1
+  fi
+}
+smoke Strata.Benchmarks env STRATA_BENCH_REDIS="$STRATA_TEST_REDIS" dotnet run -c Release --no-build --project bench/Strata.Benchmarks -- \
+  --filter '*' --job dry --inProcess --artifacts "$results_dir/benchmarks"
+smoke Strata.Throughput dotnet run -c Release --no-build --project bench/Strata.Throughput -- --smoke
 
 if [ $((passed + failed)) -eq 0 ]; then
   echo "test.sh: no test ran"

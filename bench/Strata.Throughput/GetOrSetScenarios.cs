@@ -11,6 +11,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Strata.Tiering;
 using ZiggyCreatures.Caching.Fusion;
 
+using Strata.Bench;
+
 namespace Strata.Throughput;
 
 /// <summary>

@@ -10,6 +10,8 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Caching.Memory;
 
+using Strata.Bench;
+
 namespace Strata.Throughput;
 
 /// <summary>
@@ -46,9 +48,9 @@ internal static class Program
             return 0;
         }
 
-        if (args.Any(a => a is not ("--quick" or "--tiered" or "--getorset")))
+        if (args.Any(a => a is not ("--quick" or "--smoke" or "--tiered" or "--getorset")))
         {
-            Console.Error.WriteLine("usage: Strata.Throughput [--quick] [--tiered | --getorset | --http <service url>]");
+            Console.Error.WriteLine("usage: Strata.Throughput [--quick | --smoke] [--tiered | --getorset | --http <service url>]");
             return 2;
         }
 
@@ -66,7 +68,10 @@ internal static class Program
             return 0;
         }
 
-        var settings = quick
+        // --smoke: every phase for a moment, so ./test.sh proves the harness still runs; its figures mean nothing.
+        var settings = args.Contains("--smoke")
+            ? new Settings(RoundMilliseconds: 5, Rounds: 1, MixSeconds: 0.2, MixThreads: [1, 2], TraceLength: 20_000)
+            : quick
             ? new Settings(RoundMilliseconds: 40, Rounds: 7, MixSeconds: 2, MixThreads: [2], TraceLength: 3_000_000)
             : new Settings(RoundMilliseconds: 200, Rounds: 9, MixSeconds: 5, MixThreads: [1, 2, 4], TraceLength: 10_000_000);
 

@@ -16,18 +16,9 @@ using Strata.Tiering;
 using ZiggyCreatures.Caching.Fusion;
 using ZiggyCreatures.Caching.Fusion.Serialization;
 
+using Strata.Bench;
+
 namespace Strata.Throughput;
-
-/// <summary>
-/// One two-tier cache library as the peer comparison drives it: string values, one time to live, get and set. Each
-/// peer is built twice over one Redis (a writer and a reader with separate L1s), as two service instances would be.
-/// </summary>
-internal interface ITieredPeer : IAsyncDisposable
-{
-    ValueTask SetAsync(string key, string value);
-
-    ValueTask<string?> GetAsync(string key);
-}
 
 /// <summary>
 /// The same get/set workload through Strata's <see cref="TieredCache"/>, FusionCache and <see cref="HybridCache"/>,
@@ -45,9 +36,9 @@ internal static class TieredPeers
         string value = new('v', 100);
         var peers = new (string Name, Func<string, ITieredPeer> Create)[]
         {
-            ("Strata TieredCache (backplane on)", prefix => new StrataPeer(redis, prefix)),
-            ("FusionCache 2.9 + RedisCache (no backplane)", prefix => new FusionPeer(redis, prefix)),
-            ("HybridCache 10.11 + RedisCache", prefix => new HybridPeer(redis, prefix)),
+            ("Strata TieredCache (backplane on)", prefix => new StrataPeer(redis, prefix, s_timeToLive)),
+            ("FusionCache 2.9 + RedisCache (no backplane)", prefix => new FusionPeer(redis, prefix, s_timeToLive)),
+            ("HybridCache 10.11 + RedisCache", prefix => new HybridPeer(redis, prefix, s_timeToLive)),
         };
 
         using ConnectionMultiplexer raw = await ConnectionMultiplexer.ConnectAsync(redis);
@@ -144,95 +135,5 @@ internal static class TieredPeers
 
         Console.WriteLine($"| raw StackExchange.Redis GET (reference) | | {redisGet:F1} | | |");
         Console.WriteLine();
-    }
-
-    private sealed class StrataPeer(string redis, string prefix) : ITieredPeer
-    {
-        private readonly TieredCache _cache = new(new TieredCacheOptions { Redis = redis, KeyPrefix = prefix, DefaultTimeToLive = s_timeToLive });
-
-        public ValueTask SetAsync(string key, string value) => _cache.SetAsync(key, value);
-
-        public async ValueTask<string?> GetAsync(string key)
-        {
-            ValueTask<CacheResult<string>> read = _cache.GetAsync<string>(key);
-            CacheResult<string> result = read.IsCompletedSuccessfully ? read.Result : await read;
-            return result.HasValue ? result.Value : null;
-        }
-
-        public ValueTask DisposeAsync() => _cache.DisposeAsync();
-    }
-
-    private sealed class FusionPeer : ITieredPeer
-    {
-        private readonly FusionCache _cache;
-        private readonly RedisCache _redis;
-
-        public FusionPeer(string redis, string prefix)
-        {
-            _cache = new FusionCache(new FusionCacheOptions { DefaultEntryOptions = new FusionCacheEntryOptions { Duration = s_timeToLive } });
-            _redis = new RedisCache(Options.Create(new RedisCacheOptions { Configuration = redis, InstanceName = prefix }));
-            _cache.SetupDistributedCache(_redis, new JsonFusionSerializer());
-        }
-
-        public ValueTask SetAsync(string key, string value) => _cache.SetAsync(key, value);
-
-        public async ValueTask<string?> GetAsync(string key)
-        {
-            ValueTask<MaybeValue<string>> read = _cache.TryGetAsync<string>(key);
-            MaybeValue<string> result = read.IsCompletedSuccessfully ? read.Result : await read;
-            return result.HasValue ? result.Value : null;
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            _cache.Dispose();
-            _redis.Dispose();
-            return default;
-        }
-    }
-
-    private sealed class HybridPeer : ITieredPeer
-    {
-        private static readonly HybridCacheEntryOptions s_entry = new() { Expiration = s_timeToLive, LocalCacheExpiration = s_timeToLive };
-        private readonly ServiceProvider _services;
-        private readonly HybridCache _cache;
-
-        public HybridPeer(string redis, string prefix)
-        {
-            var services = new ServiceCollection();
-            services.AddStackExchangeRedisCache(options =>
-            {
-                options.Configuration = redis;
-                options.InstanceName = prefix;
-            });
-            services.AddHybridCache(options => options.DefaultEntryOptions = s_entry);
-            _services = services.BuildServiceProvider();
-            _cache = _services.GetRequiredService<HybridCache>();
-        }
-
-        public ValueTask SetAsync(string key, string value) => _cache.SetAsync(key, value, s_entry);
-
-        // HybridCache has no plain get: a get-or-create. Every key read here exists, so the factory never runs; a Redis
-        // hit fills L1 as it does in the other libraries.
-        public ValueTask<string?> GetAsync(string key) =>
-            _cache.GetOrCreateAsync<string?>(key, static _ => ValueTask.FromResult<string?>(null), s_entry);
-
-        public ValueTask DisposeAsync() => _services.DisposeAsync();
-    }
-
-    /// <summary>
-    /// FusionCache needs a serializer for its distributed tier, and writes an entry object (value plus metadata) through
-    /// it. Its System.Text.Json package is not on this machine's package mirror, so this is the same thing: plain
-    /// <see cref="JsonSerializer"/>.
-    /// </summary>
-    private sealed class JsonFusionSerializer : IFusionCacheSerializer
-    {
-        public byte[] Serialize<T>(T? obj) => JsonSerializer.SerializeToUtf8Bytes(obj);
-
-        public T? Deserialize<T>(byte[] data) => JsonSerializer.Deserialize<T>(data);
-
-        public ValueTask<byte[]> SerializeAsync<T>(T? obj, CancellationToken token = default) => ValueTask.FromResult(Serialize(obj));
-
-        public ValueTask<T?> DeserializeAsync<T>(byte[] data, CancellationToken token = default) => ValueTask.FromResult(Deserialize<T>(data));
     }
 }
