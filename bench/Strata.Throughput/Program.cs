@@ -8,26 +8,30 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
+using BitFaster.Caching.Lfu;
+using BitFaster.Caching.Lru;
 using Microsoft.Extensions.Caching.Memory;
+using ZiggyCreatures.Caching.Fusion;
 
 using Strata.Bench;
 
 namespace Strata.Throughput;
 
 /// <summary>
-/// The throughput and hit-ratio harness. <c>--quick</c> (under a minute) prints, from one run: single-thread ns/op and
-/// bytes/op for hit, miss and overwrite; multi-threaded Mops/s on a 90 % read / 10 % write Zipf(0.99) mix; and the
-/// hit ratio of a Zipf(0.9) trace over 1M keys at 1 % capacity next to exact LRU. Without <c>--quick</c> every phase
-/// runs longer and the mix is measured at 1, 2 and 4 threads. <c>--tiered</c> runs the Redis scenarios instead
-/// (see <see cref="TieredScenarios"/>), <c>--getorset</c> the get-or-set hit path and stampede against the peers (see
-/// <see cref="GetOrSetScenarios"/>), <c>--http URL</c> cached and uncached session reads through a running
-/// samples/SessionApi (see <see cref="HttpSessionReads"/>).
+/// The throughput and hit-ratio harness. One run measures Strata's <c>LocalCache</c> against <c>ConcurrentDictionary</c>
+/// and the peers (BitFaster <c>ConcurrentLru</c>, <c>FastConcurrentLru</c>, <c>ConcurrentLfu</c>, <c>MemoryCache</c>,
+/// FusionCache and HybridCache with their memory tier): single-thread ns/op and bytes/op for hit, miss and overwrite;
+/// Mops/s on Zipf(0.99) mixes, read-heavy (90 % reads) and write-heavy (50 %), at 1, 2 and 4 threads; and the hit
+/// ratios of <see cref="HitRatioSimulator"/>. <c>--quick</c> (about a minute) runs shorter phases, 2 threads and one
+/// trace; <c>--smoke</c> runs every phase for a moment (./test.sh); <c>--plots DIR</c> renders the figures with
+/// ScottPlot. <c>--tiered</c> runs the Redis scenarios instead (see <see cref="TieredScenarios"/>), <c>--getorset</c>
+/// the get-or-set hit path and stampede (see <see cref="GetOrSetScenarios"/>), <c>--http URL</c> cached and uncached
+/// session reads through a running samples/SessionApi (see <see cref="HttpSessionReads"/>).
 /// </summary>
 internal static class Program
 {
     private const int HotKeys = 1024;          // single-thread loops cycle through this many keys (fits in L2)
     private const int MixKeySpace = 100_000;   // keys of the multi-threaded mix, all present
-    private const int TraceKeySpace = 1_000_000;
 
     private static long s_sink; // results land here so the JIT cannot drop the measured work
 
@@ -48,9 +52,10 @@ internal static class Program
             return 0;
         }
 
-        if (args.Any(a => a is not ("--quick" or "--smoke" or "--tiered" or "--getorset")))
+        int plotsAt = Array.IndexOf(args, "--plots");
+        if (args.Where((a, i) => i != plotsAt + 1 || plotsAt < 0).Any(a => a is not ("--quick" or "--smoke" or "--tiered" or "--getorset" or "--plots")) || (plotsAt >= 0 && plotsAt + 1 >= args.Length))
         {
-            Console.Error.WriteLine("usage: Strata.Throughput [--quick | --smoke] [--tiered | --getorset | --http <service url>]");
+            Console.Error.WriteLine("usage: Strata.Throughput [--quick | --smoke] [--plots <dir>] [--tiered | --getorset | --http <service url>]");
             return 2;
         }
 
@@ -76,14 +81,19 @@ internal static class Program
             : new Settings(RoundMilliseconds: 200, Rounds: 9, MixSeconds: 5, MixThreads: [1, 2, 4], TraceLength: 10_000_000);
 
         var clock = Stopwatch.StartNew();
-        PrintHeader("throughput", quick);
+        PrintHeader(args.Contains("--smoke") ? "throughput smoke" : "throughput", quick);
 
+        const int Bound = MixKeySpace + HotKeys; // room for every key the run writes: bounds are checked, nothing is evicted
         Candidate[] candidates =
         [
-            // Bounded, with room for every key the run writes, so the bound is checked but never evicts.
-            Candidate.Create(new LocalCacheAdapter(new LocalCache<string>(new LocalCacheOptions<string> { MaxEntries = MixKeySpace + HotKeys }))),
+            Candidate.Create(new LocalCacheAdapter(new LocalCache<string>(new LocalCacheOptions<string> { MaxEntries = Bound }))),
             Candidate.Create(new ConcurrentDictionaryAdapter(new ConcurrentDictionary<string, string>())),
+            Candidate.Create(new ConcurrentLruAdapter(new ConcurrentLru<string, string>(Bound))),
+            Candidate.Create(new FastConcurrentLruAdapter(new FastConcurrentLru<string, string>(Bound))),
+            Candidate.Create(new ConcurrentLfuAdapter(new ConcurrentLfu<string, string>(Bound))),
             Candidate.Create(new MemoryCacheAdapter(new MemoryCache(new MemoryCacheOptions()))),
+            Candidate.Create(new FusionCacheAdapter(new FusionCache(new FusionCacheOptions()))),
+            Candidate.Create(new HybridCacheAdapter(HybridCacheAdapter.Create())),
         ];
 
         // Single-thread phases interleave the caches round by round, so a burst of noise on this shared machine
@@ -91,32 +101,36 @@ internal static class Program
         var hit = MeasureInterleaved(settings, candidates.Select(c => c.Hit).ToArray());
         var miss = MeasureInterleaved(settings, candidates.Select(c => c.Miss).ToArray());
         var overwrite = MeasureInterleaved(settings, candidates.Select(c => c.Overwrite).ToArray());
-        var mix = settings.MixThreads.ToDictionary(t => t, t => MixInterleaved(candidates, t, settings.MixSeconds));
+        var readHeavy = settings.MixThreads.ToDictionary(t => t, t => MixInterleaved(candidates, t, settings.MixSeconds, writePercent: 10));
+        var writeHeavy = settings.MixThreads.ToDictionary(t => t, t => MixInterleaved(candidates, t, settings.MixSeconds, writePercent: 50));
         var results = new List<Row>();
         for (int i = 0; i < candidates.Length; i++)
         {
-            var mops = settings.MixThreads.ToDictionary(t => t, t => mix[t][i]);
-            results.Add(new Row(candidates[i].Name, hit[i].Ns, hit[i].Bytes, miss[i].Ns, miss[i].Bytes, overwrite[i].Ns, overwrite[i].Bytes, mops));
+            results.Add(new Row(
+                candidates[i].Name, hit[i].Ns, hit[i].Bytes, miss[i].Ns, miss[i].Bytes, overwrite[i].Ns, overwrite[i].Bytes,
+                settings.MixThreads.ToDictionary(t => t, t => readHeavy[t][i]),
+                settings.MixThreads.ToDictionary(t => t, t => writeHeavy[t][i])));
         }
 
         PrintOperations(results, settings);
-        Row strata = results[0], dictionary = results[1], memoryCache = results[2];
-        double lru = 0, sieve = 0;
-        (sieve, lru) = HitRatio(settings.TraceLength);
-        Console.WriteLine($"Hit ratio, Zipf(0.9) over {TraceKeySpace:N0} keys, {settings.TraceLength:N0} requests, capacity {TraceKeySpace / 100:N0} (1 %):");
-        Console.WriteLine();
-        Console.WriteLine("| policy | hit ratio |");
-        Console.WriteLine("| --- | ---: |");
-        Console.WriteLine($"| Strata LocalCache (SIEVE, 8 stripes) | {sieve:P2} |");
-        Console.WriteLine($"| exact LRU | {lru:P2} |");
-        Console.WriteLine();
+        bool allTraces = !quick && !args.Contains("--smoke");
+        int[] capacities = allTraces ? HitRatioSimulator.Capacities : [1_000];
+        List<HitRatioSimulator.Result> ratios = HitRatioSimulator.Run(settings.TraceLength, capacities, allTraces);
+        HitRatioSimulator.Print(ratios, settings.TraceLength);
 
-        int mixThreads = settings.MixThreads.Contains(2) ? 2 : settings.MixThreads[0];
+        Row strata = results[0], dictionary = results[1], lru = results[2], fastLru = results[3];
+        int most = settings.MixThreads.Max();
         Console.WriteLine("Targets (ratios from this run):");
-        Console.WriteLine($"- hit: LocalCache / ConcurrentDictionary = {strata.HitNs / dictionary.HitNs:F2}x (target <= 1.3x)");
-        Console.WriteLine($"- {mixThreads}-thread 90/10 mix: LocalCache / ConcurrentDictionary = {strata.Mops[mixThreads] / dictionary.Mops[mixThreads]:F2}x (target >= 0.6x); LocalCache / MemoryCache = {strata.Mops[mixThreads] / memoryCache.Mops[mixThreads]:F2}x (target > 1x)");
-        Console.WriteLine($"- hit ratio: LocalCache - exact LRU = {(sieve - lru) * 100:+0.00;-0.00} points (target >= 0)");
+        Console.WriteLine($"- hit: Strata / ConcurrentDictionary = {strata.HitNs / dictionary.HitNs:F2}x (target <= 1.3x); Strata / ConcurrentLru = {strata.HitNs / lru.HitNs:F2}x (target < 1x)");
+        Console.WriteLine($"- {most}-thread 90/10 mix: Strata / FastConcurrentLru = {strata.ReadHeavy[most] / fastLru.ReadHeavy[most]:F2}x (target >= 1x)");
+        double worst = ratios.Min(r => r.Ratios[HitRatioSimulator.Policies[0]].Zip(r.Ratios["exact LRU"], (a, b) => a - b).Min());
+        Console.WriteLine($"- hit ratio: Strata - exact LRU, worst trace and capacity = {worst * 100:+0.00;-0.00} points (target >= 0)");
         Console.WriteLine();
+        if (plotsAt >= 0)
+        {
+            Plots.Write(args[plotsAt + 1], results, settings.MixThreads, ratios);
+        }
+
         Console.WriteLine($"Finished in {clock.Elapsed.TotalSeconds:F1} s (checksum {s_sink}).");
         return 0;
     }
@@ -219,7 +233,7 @@ internal static class Program
     /// that alternate between the caches (so noise on the machine lands on all of them alike), after one warm-up slice
     /// each; returns each cache's Mops/s.
     /// </summary>
-    private static double[] MixInterleaved(Candidate[] candidates, int threads, double seconds)
+    private static double[] MixInterleaved(Candidate[] candidates, int threads, double seconds, int writePercent)
     {
         const int TraceLength = 1 << 20;
         const int Slices = 8;
@@ -227,7 +241,7 @@ internal static class Program
         int[][] traces = Enumerable.Range(0, threads).Select(t => zipf.Trace(TraceLength, 1000 + t)).ToArray();
         foreach (Candidate candidate in candidates)
         {
-            candidate.Mix(traces, seconds / Slices); // warm-up: reach tier 1
+            candidate.Mix(traces, seconds / Slices, writePercent); // warm-up: reach tier 1
         }
 
         var ops = new double[candidates.Length];
@@ -236,7 +250,7 @@ internal static class Program
         {
             for (int c = 0; c < candidates.Length; c++)
             {
-                var (count, time) = candidates[c].Mix(traces, seconds / Slices);
+                var (count, time) = candidates[c].Mix(traces, seconds / Slices, writePercent);
                 ops[c] += count;
                 elapsed[c] += time;
             }
@@ -246,7 +260,7 @@ internal static class Program
     }
 
     /// <summary>Runs the mix for about <paramref name="seconds"/>; returns the operations done and the seconds taken.</summary>
-    private static (long Ops, double Seconds) RunMix<TCache>(TCache cache, string[] keys, string[] values, int[][] traces, double seconds)
+    private static (long Ops, double Seconds) RunMix<TCache>(TCache cache, string[] keys, string[] values, int[][] traces, double seconds, int writePercent)
         where TCache : struct, ICacheUnderTest
     {
         int threads = traces.Length;
@@ -271,7 +285,7 @@ internal static class Program
                         state ^= state << 13;
                         state ^= state >> 17;
                         state ^= state << 5;
-                        if (state % 10 == 0)
+                        if (state % 100 < (uint)writePercent)
                         {
                             cache.Set(keys[rank], values[ops & 1]);
                         }
@@ -303,42 +317,16 @@ internal static class Program
         return (counts.Sum(), watch.Elapsed.TotalSeconds);
     }
 
-    private static (double Strata, double Lru) HitRatio(int length)
-    {
-        int capacity = TraceKeySpace / 100;
-        int[] trace = new Zipf(TraceKeySpace, 0.9).Trace(length, seed: 42);
-        string[] keys = Enumerable.Range(0, TraceKeySpace).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
-
-        using var cache = new LocalCache<int>(new LocalCacheOptions<int> { MaxEntries = capacity, ConcurrencyLevel = 8 });
-        var lru = new ExactLru(capacity);
-        long strataHits = 0, lruHits = 0;
-        foreach (int rank in trace)
-        {
-            if (cache.TryGet(keys[rank], out _))
-            {
-                strataHits++;
-            }
-            else
-            {
-                cache.Set(keys[rank], rank);
-            }
-
-            lruHits += lru.Access(rank) ? 1 : 0;
-        }
-
-        return ((double)strataHits / length, (double)lruHits / length);
-    }
-
     private static void PrintOperations(List<Row> rows, Settings settings)
     {
-        Console.WriteLine("Single thread (median of the rounds) and the multi-threaded 90 % read / 10 % write Zipf(0.99) mix over 100,000 present keys:");
+        Console.WriteLine("Single thread (median of the rounds), then Zipf(0.99) mixes over 100,000 present keys on 1 or more threads (Mops/s):");
         Console.WriteLine();
-        string threads = string.Concat(settings.MixThreads.Select(t => $" {t}-thread Mops/s |"));
-        Console.WriteLine($"| cache | hit ns/op | hit B/op | miss ns/op | miss B/op | overwrite ns/op | overwrite B/op |{threads}");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |" + string.Concat(settings.MixThreads.Select(_ => " ---: |")));
+        string threads = string.Concat(settings.MixThreads.Select(t => $" 90/10 {t}T |")) + string.Concat(settings.MixThreads.Select(t => $" 50/50 {t}T |"));
+        Console.WriteLine($"| cache | hit ns | hit B | miss ns | miss B | overwrite ns | overwrite B |{threads}");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |" + string.Concat(settings.MixThreads.Select(_ => " ---: | ---: |")));
         foreach (Row row in rows)
         {
-            string mops = string.Concat(settings.MixThreads.Select(t => $" {row.Mops[t]:F1} |"));
+            string mops = string.Concat(settings.MixThreads.Select(t => $" {row.ReadHeavy[t]:F1} |")) + string.Concat(settings.MixThreads.Select(t => $" {row.WriteHeavy[t]:F1} |"));
             Console.WriteLine($"| {row.Name} | {row.HitNs:F1} | {row.HitBytes:F0} | {row.MissNs:F1} | {row.MissBytes:F0} | {row.SetNs:F1} | {row.SetBytes:F0} |{mops}");
         }
 
@@ -360,7 +348,7 @@ internal static class Program
     }
 
     /// <summary>One cache's measured loops, specialised for its adapter type.</summary>
-    private sealed record Candidate(string Name, Func<int, long> Hit, Func<int, long> Miss, Func<int, long> Overwrite, Func<int[][], double, (long Ops, double Seconds)> Mix)
+    private sealed record Candidate(string Name, Func<int, long> Hit, Func<int, long> Miss, Func<int, long> Overwrite, Func<int[][], double, int, (long Ops, double Seconds)> Mix)
     {
         public static Candidate Create<TCache>(TCache cache)
             where TCache : struct, ICacheUnderTest
@@ -379,11 +367,11 @@ internal static class Program
                 n => ReadLoop(cache, present, n),
                 n => ReadLoop(cache, absent, n),
                 n => WriteLoop(cache, present, values, n),
-                (traces, seconds) => RunMix(cache, mixKeys, values, traces, seconds));
+                (traces, seconds, writePercent) => RunMix(cache, mixKeys, values, traces, seconds, writePercent));
         }
     }
 
     internal sealed record Settings(int RoundMilliseconds, int Rounds, double MixSeconds, int[] MixThreads, int TraceLength);
 
-    private sealed record Row(string Name, double HitNs, double HitBytes, double MissNs, double MissBytes, double SetNs, double SetBytes, Dictionary<int, double> Mops);
+    internal sealed record Row(string Name, double HitNs, double HitBytes, double MissNs, double MissBytes, double SetNs, double SetBytes, Dictionary<int, double> ReadHeavy, Dictionary<int, double> WriteHeavy);
 }

@@ -1,0 +1,205 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using BitFaster.Caching.Lfu;
+using BitFaster.Caching.Lru;
+using BitFaster.Caching.Scheduler;
+
+namespace Strata.Throughput;
+
+/// <summary>
+/// Replays synthetic traces through each eviction policy at several capacities and reports the hit ratio: a read that
+/// misses admits the key, as a get-or-set would. The traces stress what policies differ on: skew (Zipf 0.7, 0.9,
+/// 1.1), a loop larger than the cache (LRU's worst case), one-off scans mixed into a Zipf stream (scan resistance), and
+/// a hot set that moves (recency). Two reference lines: exact LRU, and a perfect-frequency bound that keeps the
+/// trace's most frequent keys from the start (every access to them but the first is a hit), which no online policy
+/// beats by much on these traces.
+/// </summary>
+internal static class HitRatioSimulator
+{
+    private const int KeySpace = 100_000;
+
+    /// <summary>Cache sizes as entries: 0.5 % to 10 % of the key space.</summary>
+    internal static readonly int[] Capacities = [500, 1_000, 2_500, 5_000, 10_000];
+
+    internal sealed record Trace(string Name, int[] Requests);
+
+    /// <summary>One trace's hit ratios: by policy, one value per capacity of <see cref="Capacities"/>.</summary>
+    internal sealed record Result(string Trace, int[] Capacities, Dictionary<string, double[]> Ratios);
+
+    internal static IReadOnlyList<string> Policies { get; } =
+        ["Strata LocalCache (SIEVE)", "BitFaster ConcurrentLru", "BitFaster ConcurrentLfu", "exact LRU", "perfect-frequency bound"];
+
+    public static List<Result> Run(int length, int[] capacities, bool allTraces)
+    {
+        var results = new List<Result>();
+        foreach (Trace trace in Traces(length, allTraces))
+        {
+            var ratios = Policies.ToDictionary(p => p, _ => new double[capacities.Length]);
+            string[] keys = KeysFor(trace.Requests);
+            for (int c = 0; c < capacities.Length; c++)
+            {
+                int capacity = capacities[c];
+                ratios[Policies[0]][c] = Strata(trace.Requests, keys, capacity);
+                ratios[Policies[1]][c] = Replay(trace.Requests, keys, new ConcurrentLru<string, int>(capacity));
+                ratios[Policies[2]][c] = Replay(trace.Requests, keys, new ConcurrentLfu<string, int>(1, capacity, new ForegroundScheduler(), StringComparer.Ordinal));
+                ratios[Policies[3]][c] = Lru(trace.Requests, capacity);
+                ratios[Policies[4]][c] = FrequencyBound(trace.Requests, capacity);
+            }
+
+            results.Add(new Result(trace.Name, capacities, ratios));
+        }
+
+        return results;
+    }
+
+    public static void Print(List<Result> results, int length)
+    {
+        Console.WriteLine($"Hit ratio (%), {length:N0} requests per trace over {KeySpace:N0} keys; capacity in entries:");
+        Console.WriteLine();
+        foreach (Result result in results)
+        {
+            Console.WriteLine($"{result.Trace}:");
+            Console.WriteLine();
+            Console.WriteLine("| policy |" + string.Concat(result.Capacities.Select(c => $" {c:N0} |")));
+            Console.WriteLine("| --- |" + string.Concat(result.Capacities.Select(_ => " ---: |")));
+            foreach ((string policy, double[] ratios) in result.Ratios)
+            {
+                Console.WriteLine($"| {policy} |" + string.Concat(ratios.Select(r => $" {r * 100:F2} |")));
+            }
+
+            Console.WriteLine();
+        }
+
+        Console.WriteLine("Strata against exact LRU (points, per capacity; target: at least 0 on every trace):");
+        Console.WriteLine();
+        foreach (Result result in results)
+        {
+            double[] strata = result.Ratios[Policies[0]], lru = result.Ratios[Policies[3]];
+            string deltas = string.Join(", ", strata.Select((s, i) => ((s - lru[i]) * 100).ToString("+0.00;-0.00", CultureInfo.InvariantCulture)));
+            Console.WriteLine($"- {result.Trace}: {deltas}");
+        }
+
+        Console.WriteLine();
+    }
+
+    /// <summary>The traces; <paramref name="all"/> false gives only Zipf 0.9 (the quick run).</summary>
+    internal static IEnumerable<Trace> Traces(int length, bool all)
+    {
+        if (!all)
+        {
+            yield return new Trace("Zipf 0.9", new Zipf(KeySpace, 0.9).Trace(length, seed: 42));
+            yield break;
+        }
+
+        foreach (double s in (double[])[0.7, 0.9, 1.1])
+        {
+            yield return new Trace(string.Create(CultureInfo.InvariantCulture, $"Zipf {s}"), new Zipf(KeySpace, s).Trace(length, seed: 42));
+        }
+
+        // A loop over 12,000 keys, larger than every capacity: LRU evicts each key just before it comes back.
+        int[] loop = new int[length];
+        for (int i = 0; i < length; i++)
+        {
+            loop[i] = i % 12_000;
+        }
+
+        yield return new Trace("loop of 12,000 keys", loop);
+
+        // Zipf 0.9, and every 20,000 requests a scan of 5,000 keys that are never seen again.
+        int[] zipf = new Zipf(KeySpace, 0.9).Trace(length, seed: 7);
+        int[] scanned = new int[length];
+        int fresh = KeySpace;
+        for (int i = 0, z = 0; i < length; i++)
+        {
+            scanned[i] = i % 20_000 < 5_000 ? fresh++ : zipf[z++];
+        }
+
+        yield return new Trace("Zipf 0.9 with scans", scanned);
+
+        // Zipf 0.9 whose popular keys change every tenth of the trace (ranks map to other keys).
+        int[] moving = new Zipf(KeySpace, 0.9).Trace(length, seed: 11);
+        for (int i = 0; i < length; i++)
+        {
+            int phase = i / Math.Max(1, length / 10);
+            moving[i] = (moving[i] + phase * (KeySpace / 10)) % KeySpace;
+        }
+
+        yield return new Trace("Zipf 0.9, hot set moving", moving);
+    }
+
+    private static string[] KeysFor(int[] requests)
+    {
+        int max = requests.Max();
+        var keys = new string[max + 1];
+        for (int i = 0; i <= max; i++)
+        {
+            keys[i] = "k" + i.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return keys;
+    }
+
+    private static double Strata(int[] requests, string[] keys, int capacity)
+    {
+        using var cache = new LocalCache<int>(new LocalCacheOptions<int> { MaxEntries = capacity });
+        long hits = 0;
+        foreach (int request in requests)
+        {
+            if (cache.TryGet(keys[request], out _))
+            {
+                hits++;
+            }
+            else
+            {
+                cache.Set(keys[request], request);
+            }
+        }
+
+        return (double)hits / requests.Length;
+    }
+
+    private static double Replay(int[] requests, string[] keys, BitFaster.Caching.ICache<string, int> cache)
+    {
+        long hits = 0;
+        foreach (int request in requests)
+        {
+            if (cache.TryGet(keys[request], out _))
+            {
+                hits++;
+            }
+            else
+            {
+                cache.AddOrUpdate(keys[request], request);
+            }
+        }
+
+        return (double)hits / requests.Length;
+    }
+
+    private static double Lru(int[] requests, int capacity)
+    {
+        var lru = new ExactLru(capacity);
+        long hits = 0;
+        foreach (int request in requests)
+        {
+            hits += lru.Access(request) ? 1 : 0;
+        }
+
+        return (double)hits / requests.Length;
+    }
+
+    /// <summary>Keeps the <paramref name="capacity"/> most frequent keys of the whole trace: each of their accesses but the first hits.</summary>
+    private static double FrequencyBound(int[] requests, int capacity)
+    {
+        var counts = new Dictionary<int, int>();
+        foreach (int request in requests)
+        {
+            counts[request] = counts.GetValueOrDefault(request) + 1;
+        }
+
+        long hits = counts.Values.OrderByDescending(c => c).Take(capacity).Sum(c => (long)c - 1);
+        return (double)hits / requests.Length;
+    }
+}
