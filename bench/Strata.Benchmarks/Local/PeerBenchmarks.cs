@@ -4,7 +4,9 @@ namespace Strata.Benchmarks.Local;
 
 /// <summary>
 /// The set-up every in-process suite shares: all the caches (<see cref="Peers"/>) bounded at 4x the working set and
-/// filled with <see cref="Present"/>; <see cref="Absent"/> are keys none of them holds. Each suite has one method per
+/// filled with the keys of <see cref="Present"/>; <see cref="Absent"/> are keys none of them holds. The strings of
+/// <see cref="Present"/> are copies of the stored ones, equal but not the same objects, as the key of a request is:
+/// a lookup cannot succeed on a reference comparison alone. Each suite has one method per
 /// library, the <c>ConcurrentDictionary</c> one as the baseline, every one running the same loop from <see cref="Loops"/>.
 /// </summary>
 [MemoryDiagnoser]
@@ -25,7 +27,7 @@ public abstract class PeerBenchmarks
         Present = Peers.Keys(Keys);
         Absent = Peers.Keys(Keys, "absent");
         Caches = new Peers(Keys * 4);
-        Caches.Fill(Present);
+        Caches.Fill(Peers.Keys(Keys)); // other string objects with the same text
     }
 
     [GlobalCleanup]
