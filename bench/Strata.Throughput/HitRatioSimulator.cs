@@ -5,6 +5,7 @@ using System.Linq;
 using BitFaster.Caching.Lfu;
 using BitFaster.Caching.Lru;
 using BitFaster.Caching.Scheduler;
+using Strata.Bench;
 
 namespace Strata.Throughput;
 
@@ -41,9 +42,13 @@ internal static class HitRatioSimulator
             for (int c = 0; c < capacities.Length; c++)
             {
                 int capacity = capacities[c];
-                ratios[Policies[0]][c] = Strata(trace.Requests, keys, capacity);
-                ratios[Policies[1]][c] = Replay(trace.Requests, keys, new ConcurrentLru<string, int>(capacity));
-                ratios[Policies[2]][c] = Replay(trace.Requests, keys, new ConcurrentLfu<string, int>(1, capacity, new ForegroundScheduler(), StringComparer.Ordinal));
+                using (var strata = new LocalCache<string>(new LocalCacheOptions<string> { MaxEntries = capacity }))
+                {
+                    ratios[Policies[0]][c] = Replay(trace.Requests, keys, new LocalCacheAdapter(strata));
+                }
+
+                ratios[Policies[1]][c] = Replay(trace.Requests, keys, new ConcurrentLruAdapter(new ConcurrentLru<string, string>(capacity)));
+                ratios[Policies[2]][c] = Replay(trace.Requests, keys, new ConcurrentLfuAdapter(new ConcurrentLfu<string, string>(1, capacity, new ForegroundScheduler(), StringComparer.Ordinal)));
                 ratios[Policies[3]][c] = Lru(trace.Requests, capacity);
                 ratios[Policies[4]][c] = FrequencyBound(trace.Requests, capacity);
             }
@@ -141,37 +146,21 @@ internal static class HitRatioSimulator
         return keys;
     }
 
-    private static double Strata(int[] requests, string[] keys, int capacity)
+    /// <summary>Replays a trace through a cache: a read that misses admits the key, as a get-or-set would.</summary>
+    private static double Replay<TCache>(int[] requests, string[] keys, TCache cache)
+        where TCache : struct, ICacheUnderTest
     {
-        using var cache = new LocalCache<int>(new LocalCacheOptions<int> { MaxEntries = capacity });
         long hits = 0;
         foreach (int request in requests)
         {
-            if (cache.TryGet(keys[request], out _))
+            string key = keys[request];
+            if (cache.TryGet(key, out _))
             {
                 hits++;
             }
             else
             {
-                cache.Set(keys[request], request);
-            }
-        }
-
-        return (double)hits / requests.Length;
-    }
-
-    private static double Replay(int[] requests, string[] keys, BitFaster.Caching.ICache<string, int> cache)
-    {
-        long hits = 0;
-        foreach (int request in requests)
-        {
-            if (cache.TryGet(keys[request], out _))
-            {
-                hits++;
-            }
-            else
-            {
-                cache.AddOrUpdate(keys[request], request);
+                cache.Set(key, key);
             }
         }
 
