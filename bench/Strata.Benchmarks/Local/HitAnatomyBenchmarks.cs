@@ -8,10 +8,10 @@ namespace Strata.Benchmarks.Local;
 /// Where a Strata hit spends its time next to <c>ConcurrentDictionary</c>'s, taken apart through the public API (ns
 /// per read, 1,024 keys): the same lookup without the read bookkeeping (<c>ContainsKey</c>: no SIEVE visited mark, no
 /// hit counter), with the very string that was stored (the reference test ends the key comparison), and a miss (hash
-/// and chain walk only).
+/// and chain walk only). Add <c>--disasm</c> for the disassembly of each (not in the in-process smoke run: the
+/// disassembler attaches to a separate benchmark process).
 /// </summary>
 [MemoryDiagnoser]
-[DisassemblyDiagnoser(maxDepth: 3, exportGithubMarkdown: true)]
 public class HitAnatomyBenchmarks
 {
     private const int Keys = 1024;
