@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Strata's test command: builds the solution once in Release, starts a private redis-server and a three-primary Redis
-# Cluster on loopback ports, runs every test project under tests/ and a short smoke run of each benchmark project (each
-# counted as one test), and ends with one line "N passed, N failed, N skipped" summed over all of them. Exits non-zero
+# Cluster on loopback ports, runs every test project under tests/, a short smoke run of each benchmark project and the
+# fuzz replay (each counted as one test), and ends with one line "N passed, N failed, N skipped" summed over all of them. Exits non-zero
 # on a build error, on any failed test or smoke run, on a
 # test host that produced no results, or when no test ran at all. Every Redis process it starts is stopped on exit.
 set -uo pipefail
@@ -116,7 +116,8 @@ for project in tests/*/*.csproj; do
   passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 done
 
-# --- Benchmark smoke runs: each benchmark project runs for a moment so it never rots; nothing about speed is checked --
+# --- Smoke runs: each benchmark project runs for a moment so it never rots (nothing about speed is checked), and the ---
+# --- fuzz targets replay their corpus plus seeded random and mutated inputs -------------------------------------------
 smoke() { # name, command...
   local name=$1; shift
   echo "== $name (smoke run)"
@@ -133,6 +134,7 @@ smoke() { # name, command...
 smoke Strata.Benchmarks env STRATA_BENCH_REDIS="$STRATA_TEST_REDIS" dotnet run -c Release --no-build --project bench/Strata.Benchmarks -- \
   --filter '*' --job dry --inProcess --artifacts "$results_dir/benchmarks"
 smoke Strata.Throughput dotnet run -c Release --no-build --project bench/Strata.Throughput -- --smoke
+smoke Strata.Fuzz dotnet run -c Release --no-build --project fuzz/Strata.Fuzz -- --replay --random 20000
 
 if [ $((passed + failed)) -eq 0 ]; then
   echo "test.sh: no test ran"

@@ -7,7 +7,7 @@ using System.Text;
 namespace Strata.Tiering;
 
 /// <summary>
-/// The format of a value in the Redis tier: an 11-byte header, then the payload.
+/// The format of a value in the Redis tier: an 11-byte header, then the payload (guarded when serialized).
 /// </summary>
 /// <remarks>
 /// <code>
@@ -22,16 +22,31 @@ namespace Strata.Tiering;
 ///                   bit 7 reserved, 0
 /// offset 3   logical expiry: unix milliseconds, little-endian int64; 0 when the value never expires. Redis's own
 ///            PX expiry may run later than this, which is what keeps a stale copy available to fail-safe reads.
-/// offset 11  payload
+/// offset 11  payload; a serialized payload (kind 0) starts with an 8-byte guard:
+///            offset 11  type tag, little-endian uint32 (<see cref="TypeTag{T}"/> of the type written)
+///            offset 15  CRC-32C of the serializer's bytes, little-endian uint32
+///            offset 19  the serializer's bytes
 /// </code>
+/// <para>
+/// The guard exists because a serializer reading bytes it did not write can do worse than throw: MemoryPack reads a
+/// string whose length runs past the buffer with unchecked memory access, and the runtime stops the process with an
+/// <see cref="AccessViolationException"/> that no <c>catch</c> sees (found by the envelope fuzz target). A value
+/// written as another type (a key whose type changed between two versions of a service) fails the tag, a corrupted or
+/// truncated one the checksum, and the serializer never sees either. A writer that forges both can still reach it;
+/// only code that can write to Redis can.
+/// </para>
+/// <para>Version 1 had no guard; a version 2 reader refuses a version 1 value (a miss), and the reverse.</para>
 /// Golden-byte tests pin this layout, so any change to it is deliberate and comes with a new version number.
 /// <see cref="TryRead{T}"/> never throws: every malformed input maps to an <see cref="EnvelopeStatus"/>.
 /// </remarks>
 internal static class CacheEnvelope
 {
     internal const byte Magic = 0xA5;
-    internal const byte Version = 1;
+    internal const byte Version = 2;
     internal const int HeaderSize = 11;
+
+    /// <summary>The type tag and checksum in front of a serialized payload.</summary>
+    internal const int GuardSize = 8;
 
     private const byte KindMask = 0b11;
     private const byte KindSerialized = 0;
@@ -97,7 +112,26 @@ internal static class CacheEnvelope
         }
         else
         {
-            serializer.Serialize(value, destination);
+            WriteGuarded(destination, value, serializer);
+        }
+    }
+
+    /// <summary>Serializes into a pooled buffer, then writes the guard (type tag, checksum) and the bytes.</summary>
+    private static void WriteGuarded<T>(IBufferWriter<byte> destination, T value, ICacheSerializer serializer)
+    {
+        PooledBufferWriter payload = BufferWriterPool.Rent();
+        try
+        {
+            serializer.Serialize(value, payload);
+            Span<byte> guard = destination.GetSpan(GuardSize);
+            BinaryPrimitives.WriteUInt32LittleEndian(guard, TypeTag<T>.Value);
+            BinaryPrimitives.WriteUInt32LittleEndian(guard[4..], Crc32C.Compute(payload.WrittenSpan));
+            destination.Advance(GuardSize);
+            destination.Write(payload.WrittenSpan);
+        }
+        finally
+        {
+            BufferWriterPool.Return(payload);
         }
     }
 
@@ -210,9 +244,25 @@ internal static class CacheEnvelope
             return EnvelopeStatus.OtherSerializer;
         }
 
+        if (payload.Length < GuardSize)
+        {
+            return EnvelopeStatus.BadPayload;
+        }
+
+        if (BinaryPrimitives.ReadUInt32LittleEndian(payload) != TypeTag<T>.Value)
+        {
+            return EnvelopeStatus.WrongType; // written as another type: the serializer must not read it
+        }
+
+        ReadOnlySpan<byte> bytes = payload[GuardSize..];
+        if (BinaryPrimitives.ReadUInt32LittleEndian(payload[4..]) != Crc32C.Compute(bytes))
+        {
+            return EnvelopeStatus.BadPayload; // corrupted or truncated: the serializer must not read it either
+        }
+
         try
         {
-            value = serializer.Deserialize<T>(payload);
+            value = serializer.Deserialize<T>(bytes);
             return EnvelopeStatus.Ok;
         }
         catch (Exception)

@@ -20,44 +20,49 @@ public class CacheEnvelopeTests
     // new version number, not a new expectation.
     [Fact]
     public void Write_String_MatchesGoldenBytes() =>
-        Assert.Equal("A5-01-02-08-07-06-05-04-03-02-01-68-C3-A9", Encode("hé"));
+        Assert.Equal("A5-02-02-08-07-06-05-04-03-02-01-68-C3-A9", Encode("hé"));
 
     [Fact]
     public void Write_Indexed_SetsBit6AndReadsBack()
     {
         var writer = new ArrayBufferWriter<byte>();
         CacheEnvelope.Write(writer, "hé", Expiry, MemoryPackCacheSerializer.Instance, indexed: true);
-        Assert.Equal("A5-01-42-08-07-06-05-04-03-02-01-68-C3-A9", BitConverter.ToString(writer.WrittenSpan.ToArray()));
+        Assert.Equal("A5-02-42-08-07-06-05-04-03-02-01-68-C3-A9", BitConverter.ToString(writer.WrittenSpan.ToArray()));
         Assert.Equal(EnvelopeStatus.Ok, CacheEnvelope.TryRead(writer.WrittenSpan, MemoryPackCacheSerializer.Instance, out string? value, out long expiry));
         Assert.Equal(("hé", Expiry), (value, expiry));
     }
 
     [Fact]
     public void Write_NullString_MatchesGoldenBytes() =>
-        Assert.Equal("A5-01-0A-08-07-06-05-04-03-02-01", Encode<string?>(null));
+        Assert.Equal("A5-02-0A-08-07-06-05-04-03-02-01", Encode<string?>(null));
 
     [Fact]
     public void Write_ByteArrayAndMemory_MatchGoldenBytes()
     {
-        Assert.Equal("A5-01-01-08-07-06-05-04-03-02-01-00-FF-10", Encode(new byte[] { 0x00, 0xFF, 0x10 }));
-        Assert.Equal("A5-01-01-08-07-06-05-04-03-02-01-00-FF-10", Encode(new ReadOnlyMemory<byte>([0x00, 0xFF, 0x10])));
+        Assert.Equal("A5-02-01-08-07-06-05-04-03-02-01-00-FF-10", Encode(new byte[] { 0x00, 0xFF, 0x10 }));
+        Assert.Equal("A5-02-01-08-07-06-05-04-03-02-01-00-FF-10", Encode(new ReadOnlyMemory<byte>([0x00, 0xFF, 0x10])));
     }
 
     [Fact]
     public void Write_IntThroughMemoryPack_MatchesGoldenBytes() =>
-        Assert.Equal("A5-01-10-08-07-06-05-04-03-02-01-2A-00-00-00", Encode(42));
+        Assert.Equal("A5-02-10-08-07-06-05-04-03-02-01-3A-02-2D-F9-2B-1F-61-D6-2A-00-00-00", Encode(42)); // tag, CRC-32C, int
 
     [Fact]
     public void Write_NoExpiry_WritesZero() =>
-        Assert.Equal("A5-01-02-00-00-00-00-00-00-00-00-78", Encode("x", expiry: 0));
+        Assert.Equal("A5-02-02-00-00-00-00-00-00-00-00-78", Encode("x", expiry: 0));
 
     [Fact]
     public void Write_MemoryPackableRecord_MatchesGoldenBytes()
     {
-        // The payload is MemoryPack's own format, so this pins our header and that the payload is exactly MemoryPack's.
+        // The payload is MemoryPack's own format behind the guard, so this pins our header, the guard and that the rest
+        // is exactly MemoryPack's.
         string encoded = Encode(new Profile(7, "ab"));
-        Assert.StartsWith("A5-01-10-08-07-06-05-04-03-02-01-", encoded, StringComparison.Ordinal);
-        Assert.Equal(MemoryPackSerializer.Serialize(new Profile(7, "ab")), Convert.FromHexString(encoded.Replace("-", "", StringComparison.Ordinal))[CacheEnvelope.HeaderSize..]);
+        byte[] bytes = Convert.FromHexString(encoded.Replace("-", "", StringComparison.Ordinal));
+        byte[] memoryPack = MemoryPackSerializer.Serialize(new Profile(7, "ab"));
+        Assert.StartsWith("A5-02-10-08-07-06-05-04-03-02-01-", encoded, StringComparison.Ordinal);
+        Assert.Equal(TypeTag<Profile>.Value, BitConverter.ToUInt32(bytes, CacheEnvelope.HeaderSize));
+        Assert.Equal(Crc32C.Compute(memoryPack), BitConverter.ToUInt32(bytes, CacheEnvelope.HeaderSize + 4));
+        Assert.Equal(memoryPack, bytes[(CacheEnvelope.HeaderSize + CacheEnvelope.GuardSize)..]);
     }
 
     [Fact]
@@ -83,17 +88,18 @@ public class CacheEnvelopeTests
 
     [Theory]
     [InlineData("", nameof(EnvelopeStatus.Truncated))]
-    [InlineData("A5-01-02-00-00-00-00-00-00-00", nameof(EnvelopeStatus.Truncated))]                 // ten header bytes
+    [InlineData("A5-02-02-00-00-00-00-00-00-00", nameof(EnvelopeStatus.Truncated))]                 // ten header bytes
     [InlineData("7B-22-61-22-3A-31-7D-00-00-00-00", nameof(EnvelopeStatus.BadMagic))]             // JSON from an older writer
-    [InlineData("A5-02-02-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedVersion))]
-    [InlineData("A5-01-06-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // compressed
-    [InlineData("A5-01-82-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // reserved bit 7
-    [InlineData("A5-01-03-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // kind 3
-    [InlineData("A5-01-00-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // serialized, no serializer id
-    [InlineData("A5-01-12-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // a string with a serializer id
-    [InlineData("A5-01-0A-00-00-00-00-00-00-00-00-41", nameof(EnvelopeStatus.UnsupportedFlags))]  // null with a payload
-    [InlineData("A5-01-02-00-00-00-00-00-00-00-00-FF-FE", nameof(EnvelopeStatus.BadPayload))]     // not UTF-8
-    [InlineData("A5-01-01-00-00-00-00-00-00-00-00-41", nameof(EnvelopeStatus.WrongType))]         // bytes read as a string
+    [InlineData("A5-03-02-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedVersion))]
+    [InlineData("A5-01-02-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedVersion))]     // version 1: no guard
+    [InlineData("A5-02-06-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // compressed
+    [InlineData("A5-02-82-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // reserved bit 7
+    [InlineData("A5-02-03-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // kind 3
+    [InlineData("A5-02-00-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // serialized, no serializer id
+    [InlineData("A5-02-12-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // a string with a serializer id
+    [InlineData("A5-02-0A-00-00-00-00-00-00-00-00-41", nameof(EnvelopeStatus.UnsupportedFlags))]  // null with a payload
+    [InlineData("A5-02-02-00-00-00-00-00-00-00-00-FF-FE", nameof(EnvelopeStatus.BadPayload))]     // not UTF-8
+    [InlineData("A5-02-01-00-00-00-00-00-00-00-00-41", nameof(EnvelopeStatus.WrongType))]         // bytes read as a string
     public void TryRead_MalformedInput_ReportsStatusWithoutThrowing(string hex, string expected)
     {
         byte[] data = hex.Length == 0 ? [] : Convert.FromHexString(hex.Replace("-", "", StringComparison.Ordinal));
@@ -108,12 +114,65 @@ public class CacheEnvelopeTests
         Assert.Equal(EnvelopeStatus.WrongType, CacheEnvelope.TryRead<byte[]>(text, MemoryPackCacheSerializer.Instance, out _, out _));
         Assert.Equal(EnvelopeStatus.WrongType, CacheEnvelope.TryRead<int>(text, MemoryPackCacheSerializer.Instance, out _, out _));
 
-        byte[] otherSerializer = Convert.FromHexString("A5012000000000000000002A000000"); // serializer id 2
+        byte[] otherSerializer = Convert.FromHexString("A5022000000000000000002A000000"); // serializer id 2
         Assert.Equal(EnvelopeStatus.OtherSerializer, CacheEnvelope.TryRead<int>(otherSerializer, MemoryPackCacheSerializer.Instance, out _, out _));
 
         byte[] profile = Bytes(new Profile(1, "abc"));
         Assert.Equal(EnvelopeStatus.BadPayload, CacheEnvelope.TryRead<Profile>(profile[..^2], MemoryPackCacheSerializer.Instance, out _, out _));
         Assert.Equal(EnvelopeStatus.WrongType, CacheEnvelope.TryRead<string>(profile, MemoryPackCacheSerializer.Instance, out _, out _));
+    }
+
+    [Fact]
+    public void TryRead_ValueWrittenAsAnotherType_IsWrongTypeBeforeTheSerializerReadsIt()
+    {
+        byte[] profile = Bytes(new Profile(1, "abc"));
+
+        Assert.Equal(EnvelopeStatus.WrongType, CacheEnvelope.TryRead<int[]>(profile, MemoryPackCacheSerializer.Instance, out _, out _));
+        Assert.Equal(EnvelopeStatus.WrongType, CacheEnvelope.TryRead<(long, string)>(profile, MemoryPackCacheSerializer.Instance, out _, out _));
+        Assert.Equal(EnvelopeStatus.Ok, CacheEnvelope.TryRead<Profile>(profile, MemoryPackCacheSerializer.Instance, out Profile? read, out _));
+        Assert.Equal(new Profile(1, "abc"), read);
+    }
+
+    [Fact]
+    public void TryRead_AnyPayloadByteChanged_IsBadPayload()
+    {
+        byte[] profile = Bytes(new Profile(1, "abc"));
+        for (int i = CacheEnvelope.HeaderSize + 4; i < profile.Length; i++)
+        {
+            byte[] corrupted = (byte[])profile.Clone();
+            corrupted[i] ^= 0x10;
+            Assert.Equal(EnvelopeStatus.BadPayload, CacheEnvelope.TryRead<Profile>(corrupted, MemoryPackCacheSerializer.Instance, out _, out _));
+        }
+    }
+
+    [Fact]
+    public void TryRead_MemoryPackStringLengthPastTheEnd_IsBadPayloadNotAProcessCrash()
+    {
+        // The envelope fuzz target's find: read as (long, string), this payload makes MemoryPack read past the buffer and
+        // the runtime stops the process. With the guard in front (here a right tag and a wrong checksum), it never gets there.
+        byte[] payload = Convert.FromHexString("0300710045000100000080FEFFFFFF03000000");
+        byte[] envelope = [0xA5, CacheEnvelope.Version, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, .. BitConverter.GetBytes(TypeTag<(long, string)>.Value), 0, 0, 0, 0, .. payload];
+
+        Assert.Equal(EnvelopeStatus.BadPayload, CacheEnvelope.TryRead<(long, string)>(envelope, MemoryPackCacheSerializer.Instance, out _, out _));
+    }
+
+    [Fact]
+    public void TypeTag_NamesTypesWithoutAssemblyVersions()
+    {
+        Assert.Equal("System.ValueTuple`2[System.Int64,System.String]", TypeTags.StableName(typeof((long, string))));
+        Assert.Equal("System.Int32[]", TypeTags.StableName(typeof(int[])));
+        Assert.Equal("System.Collections.Generic.Dictionary`2[System.String,System.Int32[]]", TypeTags.StableName(typeof(System.Collections.Generic.Dictionary<string, int[]>)));
+        Assert.NotEqual(TypeTag<int>.Value, TypeTag<long>.Value);
+    }
+
+    [Fact]
+    public void Crc32C_KnownVector() => Assert.Equal(0xE3069283u, Crc32C.Compute("123456789"u8));
+
+    [Property(MaxTest = 300)]
+    public void Crc32C_Instructions_AgreeWithTheTable(byte[] data)
+    {
+        data ??= [];
+        Assert.Equal(Crc32C.ComputeWithTable(data), Crc32C.Compute(data));
     }
 
     [Property(MaxTest = 1000)]
@@ -125,7 +184,7 @@ public class CacheEnvelopeTests
         CacheEnvelope.TryRead<int[]>(data, MemoryPackCacheSerializer.Instance, out _, out _);
 
         // And with a valid header in front, so the payload decoders themselves see the noise.
-        byte[] withHeader = [0xA5, 0x01, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, .. data];
+        byte[] withHeader = [0xA5, CacheEnvelope.Version, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, .. data];
         CacheEnvelope.TryRead<Profile>(withHeader, MemoryPackCacheSerializer.Instance, out _, out _);
         CacheEnvelope.TryRead<int[]>(withHeader, MemoryPackCacheSerializer.Instance, out _, out _);
     }
