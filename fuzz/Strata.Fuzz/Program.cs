@@ -12,7 +12,8 @@ namespace Strata.Fuzz;
 /// [TARGET] [--random N]</c> runs, without AFL, every file of <c>fuzz/corpus/TARGET</c> and then N random inputs
 /// (seeded, so a failure repeats), for every target when none is named: what ./test.sh runs. A failing input is
 /// printed in hex and the exit code is 1; an input that runs past 10 s stops the process with exit code 3. Half the
-/// "random" inputs are mutations of corpus files. <c>--write-seeds DIR</c> writes the seed corpus.
+/// "random" inputs are mutations of corpus files. <c>--write-seeds DIR</c> writes the seed corpus; <c>--soak</c> runs the
+/// LocalCache soak (see <c>LocalSoak</c>).
 /// </summary>
 internal static class Program
 {
@@ -23,6 +24,13 @@ internal static class Program
     private static int Main(string[] args)
     {
         s_verbose = args.Contains("--verbose");
+        if (args.Length >= 1 && args[0] == "--soak")
+        {
+            int operationsAt = Array.IndexOf(args, "--operations");
+            long operations = operationsAt >= 0 && operationsAt + 1 < args.Length ? long.Parse(args[operationsAt + 1], System.Globalization.CultureInfo.InvariantCulture) : 10_000_000;
+            return Soak(operations);
+        }
+
         if (args.Length == 2 && args[0] == "--write-seeds")
         {
             Seeds.Write(args[1]);
@@ -61,6 +69,26 @@ internal static class Program
             stream.CopyTo(buffer);
             fuzzed.Run(buffer.ToArray());
         });
+        return 0;
+    }
+
+    /// <summary>
+    /// The LocalCache soak: <paramref name="operations"/> operations in each of five configurations (2 to 8 threads, one
+    /// to sixteen stripes, unbounded and bounded down to 64 entries), each ending with the integrity check.
+    /// </summary>
+    private static int Soak(long operations)
+    {
+        (int Threads, int Stripes, int? Bound)[] configurations = [(1, 1, null), (2, 1, null), (4, 4, 500), (8, 16, 2000), (2, 2, 64), (8, 8, null)];
+        long total = 0;
+        foreach ((int threads, int stripes, int? bound) in configurations)
+        {
+            Strata.Tests.Support.LocalSoak.Result result = Strata.Tests.Support.LocalSoak.RunAsync(threads, stripes, bound, operations / threads).GetAwaiter().GetResult();
+            total += result.Operations;
+            Console.WriteLine($"soak: {threads} threads, {stripes} stripes, bound {bound?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}: " +
+                $"{result.Operations:N0} operations in {result.Seconds:F1} s, {result.Statistics.Evictions:N0} evictions, {result.Statistics.Expirations:N0} expirations, valid");
+        }
+
+        Console.WriteLine($"soak: {total:N0} operations, every run valid");
         return 0;
     }
 
@@ -162,6 +190,7 @@ internal static class Program
         Console.Error.WriteLine($"usage: Strata.Fuzz <{string.Join('|', s_targets.Select(t => t.Name))}>   (under afl-fuzz)");
         Console.Error.WriteLine("       Strata.Fuzz --replay [target] [--random N] [--verbose]");
         Console.Error.WriteLine("       Strata.Fuzz --write-seeds <dir>");
+        Console.Error.WriteLine("       Strata.Fuzz --soak [--operations N]   (per configuration; default 10,000,000)");
         return 2;
     }
 
