@@ -44,7 +44,7 @@ internal sealed class StrataOptionsValidator : IValidateOptions<StrataOptions>
     }
 
     /// <summary>The exception's own sentence, without the " (Parameter ...)" and "Actual value" lines the runtime appends.</summary>
-    private static string MessageOf(ArgumentException exception)
+    internal static string MessageOf(ArgumentException exception)
     {
         string message = exception.Message;
         int newline = message.IndexOf('\n', StringComparison.Ordinal);

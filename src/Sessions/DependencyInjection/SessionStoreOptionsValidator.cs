@@ -16,9 +16,7 @@ internal sealed class SessionStoreOptionsValidator : IValidateOptions<SessionSto
         }
         catch (ArgumentException ex)
         {
-            // The exception's own sentence, without the runtime's " (Parameter ...)" and "Actual value" additions.
-            string sentence = ex.Message.Split('\n')[0].TrimEnd('\r').Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal);
-            failures.Add($"{SessionStoreOptions.SectionName}: {sentence}");
+            failures.Add($"{SessionStoreOptions.SectionName}: {Strata.Extensions.StrataOptionsValidator.MessageOf(ex)}");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
