@@ -241,8 +241,11 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     /// <summary>The number of (group, key) listings of L1's index and tag registry, for tests.</summary>
     internal int LocalGroupListings => _groups.Count;
 
-    /// <summary>Gets whether the backplane subscription is in place, for tests.</summary>
-    internal bool IsSubscribed => Volatile.Read(ref _subscription) is not null;
+    /// <summary>
+    /// Gets whether the backplane subscription is in place and settled, for tests: a subscription made by the background
+    /// retry is followed by an L1 clear and an epoch move, which must not land in the middle of a test's first operation.
+    /// </summary>
+    internal bool IsSubscribed => Volatile.Read(ref _subscription) is not null && Volatile.Read(ref _resubscribing) == 0;
 
     /// <summary>The namespaces asked for so far, for metrics.</summary>
     internal ICollection<CacheNamespace> Namespaces => _namespaces.Values;
