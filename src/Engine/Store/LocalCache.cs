@@ -280,9 +280,10 @@ public sealed class LocalCache<TValue> : IDisposable
         var pending = default(PendingRemovals<TValue>);
         bool removed = false;
         value = default;
+        long now = _clock.NowMilliseconds(); // before the lock: see FindLive
         lock (segment.Lock)
         {
-            Node<TValue>? node = FindLive(segment, key, hash, ref pending);
+            Node<TValue>? node = FindLive(segment, key, hash, now, ref pending);
             if (node is not null)
             {
                 value = node.Value;
@@ -358,7 +359,7 @@ public sealed class LocalCache<TValue> : IDisposable
         ValidateKey(key);
         if (timeToLive == Timeout.InfiniteTimeSpan)
         {
-            return ChangeDeadline(key, Node<TValue>.NoDeadline, reportUnchanged: true);
+            return ChangeDeadline(key, _clock.NowMilliseconds(), Node<TValue>.NoDeadline, reportUnchanged: true);
         }
 
         if (timeToLive <= TimeSpan.Zero)
@@ -366,8 +367,8 @@ public sealed class LocalCache<TValue> : IDisposable
             return Remove(key);
         }
 
-        long deadline = DeadlineAfter(_clock.NowMilliseconds(), ToMilliseconds(timeToLive, nameof(timeToLive)));
-        return ChangeDeadline(key, deadline, reportUnchanged: true);
+        long now = _clock.NowMilliseconds();
+        return ChangeDeadline(key, now, DeadlineAfter(now, ToMilliseconds(timeToLive, nameof(timeToLive))), reportUnchanged: true);
     }
 
     /// <summary>Removes the time to live of a key so it never expires (Redis <c>PERSIST</c>).</summary>
@@ -376,7 +377,7 @@ public sealed class LocalCache<TValue> : IDisposable
     public bool Persist(string key)
     {
         ValidateKey(key);
-        return ChangeDeadline(key, Node<TValue>.NoDeadline, reportUnchanged: false);
+        return ChangeDeadline(key, _clock.NowMilliseconds(), Node<TValue>.NoDeadline, reportUnchanged: false);
     }
 
     /// <summary>
@@ -544,9 +545,10 @@ public sealed class LocalCache<TValue> : IDisposable
             foreach (Segment<TValue> segment in _segments)
             {
                 Node<TValue>? due;
+                long now = _clock.NowMilliseconds(); // before the lock: see FindLive
                 lock (segment.Lock)
                 {
-                    due = segment.Wheel.Advance(_clock.NowMilliseconds());
+                    due = segment.Wheel.Advance(now);
                     for (Node<TValue>? node = due; node is not null; node = node.Links.WheelNext)
                     {
                         Unlink(segment, node);
@@ -861,10 +863,16 @@ public sealed class LocalCache<TValue> : IDisposable
     }
 
     /// <summary>Finds the live node for a key under the lock, reclaiming it first if it has expired.</summary>
-    private Node<TValue>? FindLive(Segment<TValue> segment, string key, int hash, ref PendingRemovals<TValue> pending)
+    /// <remarks>
+    /// <paramref name="now"/> is read by the caller before it takes the lock, as is every clock reading: a stripe lock
+    /// is never held across a call into the <see cref="TimeProvider"/>. A provider may run due timer callbacks on the
+    /// thread that reads it (<c>FakeTimeProvider</c> does), which would run the expiry sweep inside the write holding
+    /// the lock (it is re-entrant) and unlink the very node the write is working on. The long soak found exactly that.
+    /// </remarks>
+    private Node<TValue>? FindLive(Segment<TValue> segment, string key, int hash, long now, ref PendingRemovals<TValue> pending)
     {
         Node<TValue>? node = segment.Find(key, hash);
-        if (node is not null && node.HasDeadline && node.Deadline <= _clock.NowMilliseconds())
+        if (node is not null && node.HasDeadline && node.Deadline <= now)
         {
             Unlink(segment, node);
             segment.Expirations++;
@@ -893,14 +901,15 @@ public sealed class LocalCache<TValue> : IDisposable
     private bool Write(string key, TValue value, long timeToLive, WriteMode mode)
     {
         long weight = Weigh(key, value);
-        long deadline = timeToLive == NoTimeToLive ? Node<TValue>.NoDeadline : DeadlineAfter(_clock.NowMilliseconds(), timeToLive);
+        long now = _clock.NowMilliseconds(); // before the lock: see FindLive
+        long deadline = timeToLive == NoTimeToLive ? Node<TValue>.NoDeadline : DeadlineAfter(now, timeToLive);
         int hash = KeyHash.Fast(key);
         Segment<TValue> segment = SegmentFor(hash);
         var pending = default(PendingRemovals<TValue>);
         Node<TValue>? inserted = null;
         lock (segment.Lock)
         {
-            Node<TValue>? node = FindLive(segment, key, hash, ref pending);
+            Node<TValue>? node = FindLive(segment, key, hash, now, ref pending);
             if (node is not null && mode == WriteMode.AddOnly)
             {
                 return false; // nothing pending: FindLive found the node live
@@ -984,9 +993,10 @@ public sealed class LocalCache<TValue> : IDisposable
             var pending = default(PendingRemovals<TValue>);
             TValue current;
             long stamp;
+            long now = _clock.NowMilliseconds(); // before the lock: see FindLive
             lock (segment.Lock)
             {
-                Node<TValue>? node = FindLive(segment, key, hash, ref pending);
+                Node<TValue>? node = FindLive(segment, key, hash, now, ref pending);
                 if (node is null)
                 {
                     pending.Raise(this);
@@ -1005,9 +1015,10 @@ public sealed class LocalCache<TValue> : IDisposable
                 ThrowHelper.ThrowInvalidOperation($"The updated value of '{key}' weighs {weight}, more than the cache's whole bound of {_maxWeight}.");
             }
 
+            now = _clock.NowMilliseconds();
             lock (segment.Lock)
             {
-                Node<TValue>? node = FindLive(segment, key, hash, ref pending);
+                Node<TValue>? node = FindLive(segment, key, hash, now, ref pending);
                 if (node is null)
                 {
                     pending.Raise(this);
@@ -1018,7 +1029,7 @@ public sealed class LocalCache<TValue> : IDisposable
                 {
                     long deadline = keepTimeToLive ? node.Deadline
                         : timeToLive == NoTimeToLive ? Node<TValue>.NoDeadline
-                        : DeadlineAfter(_clock.NowMilliseconds(), timeToLive);
+                        : DeadlineAfter(now, timeToLive);
                     segment.Sets++;
                     Enqueue(ref pending, node, RemovalReason.Replaced);
                     Overwrite(segment, node, updated, weight, deadline);
@@ -1045,9 +1056,9 @@ public sealed class LocalCache<TValue> : IDisposable
 
     /// <summary>
     /// Sets the deadline of a live key. Returns whether the key was live, or with <paramref name="reportUnchanged"/>
-    /// false (PERSIST's rule) whether the deadline actually changed from one to none.
+    /// false (PERSIST's rule) whether the deadline actually changed from one to none. <paramref name="now"/> was read before the lock.
     /// </summary>
-    private bool ChangeDeadline(string key, long deadline, bool reportUnchanged)
+    private bool ChangeDeadline(string key, long now, long deadline, bool reportUnchanged)
     {
         int hash = KeyHash.Fast(key);
         Segment<TValue> segment = SegmentFor(hash);
@@ -1055,7 +1066,7 @@ public sealed class LocalCache<TValue> : IDisposable
         bool changed = false;
         lock (segment.Lock)
         {
-            Node<TValue>? node = FindLive(segment, key, hash, ref pending);
+            Node<TValue>? node = FindLive(segment, key, hash, now, ref pending);
             if (node is not null && (reportUnchanged || node.HasDeadline))
             {
                 node.SetDeadline(deadline);

@@ -88,4 +88,55 @@ public class ExpiryTests
         Assert.Equal("v2", value);
         t.Cache.Validate();
     }
+
+    /// <summary>
+    /// Each operation that finds a key under the stripe lock, run when the key has just expired and the clock's next
+    /// read fires the sweep on the calling thread. The sweep used to run inside the operation (the lock is re-entrant)
+    /// and unlink the node the operation held: the long soak's "wheel holds a node that is not in the table" and the
+    /// NullReferenceException in the chain walk. Now the clock is read before the lock, so the sweep runs first and the
+    /// operation finds the key gone.
+    /// </summary>
+    [Theory]
+    [InlineData("Set")]
+    [InlineData("TryAdd")]
+    [InlineData("Remove")]
+    [InlineData("TryUpdate")]
+    [InlineData("Expire")]
+    [InlineData("Persist")]
+    [InlineData("Sweep")]
+    public void ClockThatFiresTheSweepWhenRead_NeverRunsItInsideAnOperation(string operation)
+    {
+        var time = new TimersOnReadTimeProvider();
+        using var cache = new LocalCache<string>(new LocalCacheOptions<string> { TimeProvider = time, ConcurrencyLevel = 1 });
+        for (int i = 0; i < 50; i++)
+        {
+            cache.Set("k" + i, "v", TimeSpan.FromMilliseconds(500));
+        }
+
+        time.MoveWithoutFiring(TimeSpan.FromSeconds(2)); // every entry has expired and the sweep timer is due
+
+        bool found = operation switch
+        {
+            "Set" => Returns(true, () => cache.Set("k7", "new", TimeSpan.FromMinutes(1))),
+            "TryAdd" => cache.TryAdd("k7", "new", TimeSpan.FromMinutes(1)),
+            "Remove" => cache.Remove("k7"),
+            "TryUpdate" => cache.TryUpdate("k7", v => v + "!", TimeSpan.FromMinutes(1)),
+            "Expire" => cache.Expire("k7", TimeSpan.FromMinutes(1)),
+            "Persist" => cache.Persist("k7"),
+            _ => cache.SweepExpired() > 0,
+        };
+
+        Assert.Equal(1, time.CallbacksRunOnRead); // the sweep did run on this thread, during the operation's clock read
+        bool stored = operation is "Set" or "TryAdd";
+        Assert.Equal(stored || operation == "Sweep", found);
+        Assert.Equal(stored ? 1 : 0, cache.Count);
+        Assert.Equal(50, cache.GetStatistics().Expirations);
+        cache.Validate();
+    }
+
+    private static bool Returns(bool result, Action action)
+    {
+        action();
+        return result;
+    }
 }
