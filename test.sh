@@ -117,7 +117,8 @@ for project in tests/*/*.csproj; do
 done
 
 # --- Smoke runs: each benchmark project runs for a moment so it never rots (nothing about speed is checked), and the ---
-# --- fuzz targets replay their corpus plus seeded random and mutated inputs, and the LocalCache soak runs 30M operations ---
+# --- fuzz targets replay their corpus plus seeded random and mutated inputs; the LocalCache soak runs 30M operations and ---
+# --- the two-instance tiered soak 200,000 against the test Redis ---------------------------------------------------------
 smoke() { # name, command...
   local name=$1; shift
   echo "== $name (smoke run)"
@@ -136,6 +137,7 @@ smoke Strata.Benchmarks env STRATA_BENCH_REDIS="$STRATA_TEST_REDIS" dotnet run -
 smoke Strata.Throughput dotnet run -c Release --no-build --project bench/Strata.Throughput -- --smoke
 smoke Strata.Fuzz dotnet run -c Release --no-build --project fuzz/Strata.Fuzz -- --replay --random 20000
 smoke Strata.Soak dotnet run -c Release --no-build --project fuzz/Strata.Fuzz -- --soak --operations 5000000
+smoke Strata.TieredSoak dotnet run -c Release --no-build --project fuzz/Strata.Fuzz -- --tiered-soak --redis "$STRATA_TEST_REDIS" --operations 200000
 
 if [ $((passed + failed)) -eq 0 ]; then
   echo "test.sh: no test ran"

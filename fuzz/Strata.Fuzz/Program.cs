@@ -13,7 +13,7 @@ namespace Strata.Fuzz;
 /// (seeded, so a failure repeats), for every target when none is named: what ./test.sh runs. A failing input is
 /// printed in hex and the exit code is 1; an input that runs past 10 s stops the process with exit code 3. Half the
 /// "random" inputs are mutations of corpus files. <c>--write-seeds DIR</c> writes the seed corpus; <c>--soak</c> runs the
-/// LocalCache soak (see <c>LocalSoak</c>).
+/// LocalCache soak (see <c>LocalSoak</c>); <c>--tiered-soak --redis HOST:PORT</c> the two-instance soak (see <c>TieredSoak</c>).
 /// </summary>
 internal static class Program
 {
@@ -29,6 +29,19 @@ internal static class Program
             int operationsAt = Array.IndexOf(args, "--operations");
             long operations = operationsAt >= 0 && operationsAt + 1 < args.Length ? long.Parse(args[operationsAt + 1], System.Globalization.CultureInfo.InvariantCulture) : 10_000_000;
             return Soak(operations);
+        }
+
+        if (args.Length >= 1 && args[0] == "--tiered-soak")
+        {
+            int redisAt = Array.IndexOf(args, "--redis");
+            int operationsAt = Array.IndexOf(args, "--operations");
+            if (redisAt < 0 || redisAt + 1 >= args.Length)
+            {
+                return Usage();
+            }
+
+            long operations = operationsAt >= 0 && operationsAt + 1 < args.Length ? long.Parse(args[operationsAt + 1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
+            return TieredSoak(args[redisAt + 1], operations);
         }
 
         if (args.Length == 2 && args[0] == "--write-seeds")
@@ -89,6 +102,24 @@ internal static class Program
         }
 
         Console.WriteLine($"soak: {total:N0} operations, every run valid");
+        return 0;
+    }
+
+    /// <summary>
+    /// The tiered soak: two instances with the backplane, two threads each, <paramref name="operations"/> operations in
+    /// all, then every key read through both instances and against Redis.
+    /// </summary>
+    private static int TieredSoak(string redis, long operations)
+    {
+        Strata.Tiering.Tests.Support.TieredSoak.Result result = Strata.Tiering.Tests.Support.TieredSoak.RunAsync(redis, operations / 4).GetAwaiter().GetResult();
+        Console.WriteLine($"tiered soak: {result.Operations:N0} operations in {result.Seconds:F1} s, {result.InvalidationsDelivered:N0} invalidations delivered, " +
+            $"{result.KeysWithValues} of {result.Keys} keys hold values at the end; exceptions {result.Exceptions}, stale reads after quiescence {result.StaleReads}");
+        if (result.Exceptions != 0 || result.StaleReads != 0)
+        {
+            Console.WriteLine("tiered soak: FAILED: " + result.FirstProblem);
+            return 1;
+        }
+
         return 0;
     }
 
@@ -191,6 +222,7 @@ internal static class Program
         Console.Error.WriteLine("       Strata.Fuzz --replay [target] [--random N] [--verbose]");
         Console.Error.WriteLine("       Strata.Fuzz --write-seeds <dir>");
         Console.Error.WriteLine("       Strata.Fuzz --soak [--operations N]   (per configuration; default 10,000,000)");
+        Console.Error.WriteLine("       Strata.Fuzz --tiered-soak --redis HOST:PORT [--operations N]   (in all; default 1,000,000)");
         return 2;
     }
 

@@ -94,7 +94,8 @@ public sealed partial class TieredCache
         for (int m = 0; m < misses.Count; m++)
         {
             int i = misses[m];
-            results[i] = AcceptRemote<T>(values[m], now, out LocalEntry? fill, out TimeSpan? life);
+            RedisValue value = _repairs.Covers(keys[i]) ? RedisValue.Null : values[m]; // see ReadRemoteAsync
+            results[i] = AcceptRemote<T>(value, now, out LocalEntry? fill, out TimeSpan? life);
             if (fill is not null)
             {
                 FillLocal(keys[i], fill, life, before[m]);
@@ -138,14 +139,16 @@ public sealed partial class TieredCache
                 }
             }
 
-            foreach (KeyValuePair<string, T> item in items)
+            var versions = new (long Slot, long Epoch)[items.Count];
+            for (int i = 0; i < items.Count; i++)
             {
-                BumpVersion(item.Key);
-                SetLocal(item.Key, new LocalEntry(item.Value, lifetime.FreshUntil), lifetime.Life);
+                versions[i] = (BumpVersion(items[i].Key), Volatile.Read(ref _epoch));
+                SetLocal(items[i].Key, new LocalEntry(items[i].Value, lifetime.FreshUntil), lifetime.Life);
             }
 
             if (!IsRemoteUsable() || items.Count == 0)
             {
+                UnsyncedKeys(items.Select(item => item.Key));
                 return;
             }
 
@@ -167,10 +170,20 @@ public sealed partial class TieredCache
             catch (Exception ex) when (IsRemoteFailure(ex, call))
             {
                 OnRemoteFailure(ex, call); // thrown before the batch ran: no command reads the buffers
+                UnsyncedKeys(items.Select(item => item.Key));
                 return;
             }
 
-            await AwaitRemoteAsync(writes, call, cancellationToken).ConfigureAwait(false);
+            if (!await AwaitRemoteAsync(writes, call, cancellationToken).ConfigureAwait(false))
+            {
+                UnsyncedKeys(items.Select(item => item.Key));
+                return;
+            }
+
+            for (int i = 0; i < items.Count; i++)
+            {
+                SettleLocal(items[i].Key, versions[i]);
+            }
         }
         finally
         {
@@ -195,21 +208,33 @@ public sealed partial class TieredCache
         }
 
         long local = 0;
+        var versions = new (long Slot, long Epoch)[keys.Count];
         for (int i = 0; i < keys.Count; i++)
         {
             string key = keys[i];
-            BumpVersion(key);
+            versions[i] = (BumpVersion(key), Volatile.Read(ref _epoch));
             local += _local.Remove(key) ? 1 : 0;
         }
 
         if (!IsRemoteUsable() || keys.Count == 0)
         {
+            UnsyncedKeys(keys);
             return local;
         }
 
         (bool ok, long removed) = await CommandAndInvalidateAsync(
             RemoteOperation.RemoveMany, _ => UnlinkAsync(keys.Select(RemoteKey).ToArray()), InvalidationKind.Keys, keys.ToArray(), cancellationToken).ConfigureAwait(false);
-        return ok ? removed : local;
+        if (!ok)
+        {
+            return local;
+        }
+
+        for (int i = 0; i < keys.Count; i++)
+        {
+            SettleLocal(keys[i], versions[i]);
+        }
+
+        return removed;
     }
 
     /// <summary>
@@ -228,6 +253,7 @@ public sealed partial class TieredCache
         long local = _local.RemoveByPattern(pattern);
         if (!IsRemoteUsable())
         {
+            Unsynced(RepairKind.Pattern, pattern);
             return local;
         }
 
@@ -237,11 +263,16 @@ public sealed partial class TieredCache
             long removed = await UnlinkMatchingAsync(EscapeGlob(_keyPrefix) + pattern, cancellationToken).ConfigureAwait(false);
             await PublishAsync(InvalidationKind.Pattern, pattern).WaitAsync(cancellationToken).ConfigureAwait(false);
             OnRemoteSuccess(call);
+            // Again after Redis: a write to a matching key that reached L1 during the scan may have reached Redis before
+            // the UNLINK, and L1 would keep what Redis no longer has (see SettleLocal).
+            Interlocked.Increment(ref _epoch);
+            _local.RemoveByPattern(pattern);
             return removed;
         }
         catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
             OnRemoteFailure(ex, call);
+            Unsynced(RepairKind.Pattern, pattern);
             return local;
         }
     }
@@ -256,6 +287,7 @@ public sealed partial class TieredCache
         _local.Clear();
         if (!IsRemoteUsable())
         {
+            Unsynced(RepairKind.All, string.Empty);
             return;
         }
 
@@ -265,10 +297,13 @@ public sealed partial class TieredCache
             await UnlinkMatchingAsync(EscapeGlob(_keyPrefix) + "*", cancellationToken).ConfigureAwait(false);
             await PublishAsync(InvalidationKind.All, Array.Empty<string>()).WaitAsync(cancellationToken).ConfigureAwait(false);
             OnRemoteSuccess(call);
+            Interlocked.Increment(ref _epoch); // again after Redis, as RemoveByPatternAsync does
+            _local.Clear();
         }
         catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
             OnRemoteFailure(ex, call);
+            Unsynced(RepairKind.All, string.Empty);
         }
     }
 
@@ -289,16 +324,19 @@ public sealed partial class TieredCache
         return escaped.ToString();
     }
 
-    private async Task AwaitRemoteAsync(Task work, RemoteCall call, CancellationToken cancellationToken)
+    /// <returns>Whether the work succeeded.</returns>
+    private async Task<bool> AwaitRemoteAsync(Task work, RemoteCall call, CancellationToken cancellationToken)
     {
         try
         {
             await work.WaitAsync(cancellationToken).ConfigureAwait(false);
             OnRemoteSuccess(call);
+            return true;
         }
         catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
             OnRemoteFailure(ex, call);
+            return false;
         }
         catch (OperationCanceledException)
         {

@@ -136,6 +136,7 @@ public sealed partial class TieredCache
 
         if (!IsRemoteUsable())
         {
+            Unsynced(RepairKind.Group, group, scope);
             return local;
         }
 
@@ -161,6 +162,7 @@ public sealed partial class TieredCache
         catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
             OnRemoteFailure(ex, call);
+            Unsynced(RepairKind.Group, group, scope);
             return local;
         }
     }

@@ -68,9 +68,13 @@ public sealed partial class TieredCache
     internal ValueTask<CacheResult<T>> UpdateCore<T>(string key, string scope, Func<T, T> update, bool restart, TimeSpan? timeToLive, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return IsRemoteUsable()
-            ? UpdateRemoteAsync(key, scope, update, restart, timeToLive, cancellationToken)
-            : new ValueTask<CacheResult<T>>(UpdateLocal(key, update, restart, timeToLive));
+        if (IsRemoteUsable())
+        {
+            return UpdateRemoteAsync(key, scope, update, restart, timeToLive, cancellationToken);
+        }
+
+        Unsynced(RepairKind.Key, key);
+        return new ValueTask<CacheResult<T>>(UpdateLocal(key, update, restart, timeToLive));
     }
 
     private async ValueTask<CacheResult<T>> UpdateRemoteAsync<T>(string key, string scope, Func<T, T> update, bool restart, TimeSpan? timeToLive, CancellationToken cancellationToken)
@@ -89,6 +93,7 @@ public sealed partial class TieredCache
             catch (Exception ex) when (IsRemoteFailure(ex, call))
             {
                 OnRemoteFailure(ex, call);
+                Unsynced(RepairKind.Key, key);
                 return UpdateLocal(key, update, restart, timeToLive); // nothing reached Redis: the update lands in L1
             }
 

@@ -115,6 +115,9 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     private long _epoch;
 
     private long _circuitOpenUntil; // TimeProvider timestamp; 0 while closed
+    private readonly RemoteRepairs _repairs = new();
+    private long _repairRetryAt; // TimeProvider timestamp before which a failed drain is not retried
+    private long _repairsReplayed;
     private ChannelMessageQueue? _subscription;
     private readonly Lock _subscribeGate = new();
     private int _resubscribing; // 1 while a background retry of the subscription runs
@@ -330,7 +333,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             }
         }
 
-        BumpVersion(key);
+        (long, long) version = (BumpVersion(key), Volatile.Read(ref _epoch));
         if (_debugLogs)
         {
             LogSet(_logger!, key, timeToLive);
@@ -350,9 +353,10 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         {
             BufferWriterPool.Return(envelope); // the circuit is open: the write stays in L1
             envelope = null;
+            Unsynced(RepairKind.Key, key);
         }
 
-        return envelope is null ? default : WriteRemoteAsync(key, envelope, lifetime.Life, scope, groups, cancellationToken);
+        return envelope is null ? default : WriteRemoteAsync(key, version, envelope, lifetime.Life, scope, groups, cancellationToken);
     }
 
     /// <summary>Removes a key from both tiers and tells the other instances (Redis <c>DEL</c>).</summary>
@@ -362,14 +366,20 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     public async ValueTask<bool> RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
-        BumpVersion(key);
+        (long, long) version = (BumpVersion(key), Volatile.Read(ref _epoch));
         bool local = _local.Remove(key);
         if (!IsRemoteUsable())
         {
+            Unsynced(RepairKind.Key, key);
             return local;
         }
 
         (bool ok, bool deleted) = await CommandAndInvalidateAsync(RemoteOperation.Remove, database => database.KeyDeleteAsync(RemoteKey(key)), key, cancellationToken).ConfigureAwait(false);
+        if (ok)
+        {
+            SettleLocal(key, version);
+        }
+
         return ok ? deleted : local;
     }
 
@@ -412,14 +422,20 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     public async ValueTask<CacheResult<T>> GetAndRemoveAsync<T>(string key, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
-        BumpVersion(key);
+        (long, long) version = (BumpVersion(key), Volatile.Read(ref _epoch));
         CacheResult<T> local = _local.TryRemove(key, out LocalEntry? entry) && IsFresh(entry) ? LocalResult<T>(entry) : CacheResult<T>.Miss;
         if (!IsRemoteUsable())
         {
+            Unsynced(RepairKind.Key, key);
             return local;
         }
 
         (bool ok, RedisValue raw) = await CommandAndInvalidateAsync(RemoteOperation.GetAndRemove, database => database.StringGetDeleteAsync(RemoteKey(key)), key, cancellationToken).ConfigureAwait(false);
+        if (ok)
+        {
+            SettleLocal(key, version);
+        }
+
         return !ok ? local : raw.IsNull ? CacheResult<T>.Miss : Decode<T>(raw, out _, out _);
     }
 
@@ -449,6 +465,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         BumpVersion(key);
         if (!IsRemoteUsable())
         {
+            Unsynced(RepairKind.Key, key);
             return ExpireLocal(key, newTimeToLive, lifetime);
         }
 
@@ -573,6 +590,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         FactoryFailSafeHits = Volatile.Read(ref _factoryFailSafeHits),
         EagerRefreshes = Volatile.Read(ref _eagerRefreshes),
         FactoryFillsDropped = Volatile.Read(ref _factoryFillsDropped),
+        RepairsReplayed = Volatile.Read(ref _repairsReplayed),
     };
 
     /// <summary>Unsubscribes, closes the connection if the cache opened it, and releases L1.</summary>
@@ -737,6 +755,11 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return FailSafe<T>(stale);
         }
 
+        if (_repairs.Covers(key))
+        {
+            raw = RedisValue.Null; // Redis may still hold what this instance overwrote or removed during an outage
+        }
+
         CacheResult<T> result = AcceptRemote<T>(raw, Now(), out LocalEntry? fill, out TimeSpan? life);
         if (_debugLogs)
         {
@@ -895,11 +918,16 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
             OnRemoteFailure(ex, call);
+            foreach (string key in keys)
+            {
+                Unsynced(RepairKind.Key, key); // whether Redis applied the command is unknown
+            }
+
             return (false, default!);
         }
     }
 
-    private async ValueTask WriteRemoteAsync(string key, PooledBufferWriter envelope, TimeSpan? life, string scope, string[]? groups, CancellationToken cancellationToken)
+    private async ValueTask WriteRemoteAsync(string key, (long Slot, long Epoch) version, PooledBufferWriter envelope, TimeSpan? life, string scope, string[]? groups, CancellationToken cancellationToken)
     {
         bool settled = false; // the buffers go back to the pool only once Redis no longer reads them
         RemoteCall call = BeginRemote(RemoteOperation.Set);
@@ -911,11 +939,13 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             await Task.WhenAll(set, PublishAsync(InvalidationKind.Key, key)).WaitAsync(cancellationToken).ConfigureAwait(false);
             settled = true;
             OnRemoteSuccess(call);
+            SettleLocal(key, version);
         }
         catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
             settled = true;
             OnRemoteFailure(ex, call);
+            Unsynced(RepairKind.Key, key);
         }
         finally
         {
@@ -1089,6 +1119,11 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         if (e.ConnectionType != ConnectionType.Subscription)
         {
             ReportUp();
+            if (_repairs.Any)
+            {
+                StartRepairs();
+            }
+
             return; // only a lost subscription means lost invalidations
         }
 
@@ -1134,6 +1169,10 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
 
         ReportUp();
+        if (_repairs.Any)
+        {
+            StartRepairs();
+        }
     }
 
     private void OnRemoteFailure(Exception exception, in RemoteCall call)
@@ -1181,7 +1220,25 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
     }
 
-    private void BumpVersion(string key) => Interlocked.Increment(ref _versions[VersionSlot(key)]);
+    private long BumpVersion(string key) => Interlocked.Increment(ref _versions[VersionSlot(key)]);
+
+    /// <summary>
+    /// Runs once a write's Redis half has succeeded. If another write to the key (or to a key sharing its version slot)
+    /// started since this one bumped the slot (noted with the epoch in <paramref name="version"/>), or a pattern, group
+    /// or full removal moved the epoch, the two may have reached L1 and Redis in
+    /// opposite orders (each writes L1 first, then sends to Redis), leaving L1 with one and Redis with the other. L1's
+    /// copy is then dropped, and the slot bumped so a read in flight does not put back what it fetched: the next read
+    /// takes Redis's value. The instance ignores its own invalidations, so nothing else would catch this; the tiered
+    /// soak found it with two threads writing and removing one key.
+    /// </summary>
+    private void SettleLocal(string key, (long Slot, long Epoch) version)
+    {
+        if (VersionsOf(key) != version)
+        {
+            BumpVersion(key);
+            _local.Remove(key);
+        }
+    }
 
     private static int VersionSlot(string key) => key.GetHashCode() & (VersionSlots - 1);
 

@@ -48,6 +48,13 @@ public readonly record struct TieredCacheStatistics
     public long FactoryFillsDropped { get; init; }
 
     /// <summary>
+    /// Gets the removals replayed once Redis answered again: keys (and indexes, tags, patterns or a clear) whose write or
+    /// removal reached L1 but not Redis during an outage, removed afterwards from both tiers on every instance, so that
+    /// no instance reads what Redis held before.
+    /// </summary>
+    public long RepairsReplayed { get; init; }
+
+    /// <summary>
     /// Gets the share of reads answered by either tier: L1 hits plus Redis hits, over every read (each read tries L1
     /// first); 0 before the first read. An entry L1 holds past its freshness for fail-safe and that Redis then answers
     /// counts in both tiers, so the ratio is capped at 1.

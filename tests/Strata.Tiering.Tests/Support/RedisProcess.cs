@@ -60,6 +60,12 @@ public sealed class RedisProcess : IDisposable
         _processes[index].WaitForExit();
     }
 
+    /// <summary>Freezes the server on <paramref name="port"/> with SIGSTOP: connections stay open, nothing answers.</summary>
+    public void Pause(int port) => Signal(port, "STOP");
+
+    /// <summary>Lets a paused server run again (SIGCONT).</summary>
+    public void Resume(int port) => Signal(port, "CONT");
+
     /// <summary>Starts a stopped server again on the same port.</summary>
     public void Restart(int port)
     {
@@ -97,6 +103,12 @@ public sealed class RedisProcess : IDisposable
         {
             // A node may still be closing its files; the temp directory is cleaned by the system.
         }
+    }
+
+    private void Signal(int port, string signal)
+    {
+        int pid = _processes[Ports.ToList().IndexOf(port)].Id;
+        Run("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
     }
 
     private static int FreePort()

@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace Strata.Tiering;
+
+/// <summary>What a repair removes from Redis once it answers again.</summary>
+internal enum RepairKind : byte
+{
+    /// <summary>One key (<see cref="RemoteRepair.Name"/>).</summary>
+    Key,
+
+    /// <summary>An index or tag (<see cref="RemoteRepair.Name"/>) of namespace <see cref="RemoteRepair.Scope"/>.</summary>
+    Group,
+
+    /// <summary>The keys matching a glob (<see cref="RemoteRepair.Name"/>).</summary>
+    Pattern,
+
+    /// <summary>Every key of the cache's prefix.</summary>
+    All,
+}
+
+/// <summary>A removal Redis missed while it could not be reached.</summary>
+internal readonly record struct RemoteRepair(RepairKind Kind, string Name, string Scope = "");
+
+/// <summary>
+/// The removals Redis owes this instance: for every write or removal whose Redis half failed or was skipped while the
+/// circuit was open, the key (or group, or pattern) to remove from both tiers on every instance once Redis answers again.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Why removals, even for a write: while Redis is unreachable a write lands in L1 alone, and Redis keeps whatever it held
+/// before (an older value, or a value this instance removed). Serving that after the outage would be a stale read on
+/// every instance. Removing the key everywhere makes the next read a miss, which is always correct for a cache, and it
+/// needs no copy of the value: replaying the write itself could put back a value another instance has since replaced.
+/// </para>
+/// <para>
+/// Bounded: past <see cref="MaxPending"/> distinct repairs the set collapses into one <see cref="RepairKind.All"/>, which
+/// clears the prefix in Redis once it answers. Thread-safe; the set is drained by one task at a time.
+/// </para>
+/// </remarks>
+internal sealed class RemoteRepairs
+{
+    /// <summary>The number of distinct repairs kept before they collapse into one clear.</summary>
+    internal const int MaxPending = 100_000;
+
+    private static readonly RemoteRepair s_all = new(RepairKind.All, string.Empty);
+    private readonly ConcurrentDictionary<RemoteRepair, byte> _pending = new();
+    private int _count; // mirrors _pending.Count without its locks: read on every Redis success
+    private int _wide;  // pending repairs that are not one key (clear, pattern, group)
+    private int _recorded;
+    private int _draining;
+
+    /// <summary>Gets whether any repair is pending (a volatile read).</summary>
+    internal bool Any => Volatile.Read(ref _count) != 0;
+
+    /// <summary>Gets the number of pending repairs.</summary>
+    internal int Count => Volatile.Read(ref _count);
+
+    /// <summary>Gets the number of <see cref="Add"/> calls so far: a drain that sees it move knows a removal failed again.</summary>
+    internal int Recorded => Volatile.Read(ref _recorded);
+
+    /// <summary>
+    /// Tells whether what Redis holds for <paramref name="key"/> may be older than this instance's last write or removal:
+    /// the key has a pending repair, or a clear, pattern or group removal is pending (which may cover it). A read treats
+    /// Redis's answer for such a key as a miss until the drain has removed it.
+    /// </summary>
+    internal bool Covers(string key) =>
+        Volatile.Read(ref _count) != 0 && (Volatile.Read(ref _wide) != 0 || _pending.ContainsKey(new RemoteRepair(RepairKind.Key, key)));
+
+    /// <summary>Records a repair; past the bound, the whole set becomes one clear.</summary>
+    internal void Add(RemoteRepair repair)
+    {
+        Interlocked.Increment(ref _recorded);
+        if (_pending.ContainsKey(s_all))
+        {
+            return; // a clear covers everything
+        }
+
+        if (Volatile.Read(ref _count) >= MaxPending)
+        {
+            repair = s_all;
+        }
+
+        if (_pending.TryAdd(repair, 0))
+        {
+            if (repair.Kind != RepairKind.Key)
+            {
+                Interlocked.Increment(ref _wide);
+            }
+
+            Interlocked.Increment(ref _count);
+        }
+
+        if (repair.Kind == RepairKind.All)
+        {
+            foreach (RemoteRepair other in _pending.Keys)
+            {
+                if (other.Kind != RepairKind.All)
+                {
+                    Forget(other);
+                }
+            }
+        }
+    }
+
+    /// <summary>Tells whether a repair is pending.</summary>
+    internal bool Contains(RemoteRepair repair) => _pending.ContainsKey(repair);
+
+    /// <summary>Drops a repair the drain has carried out.</summary>
+    /// <returns>Whether it was pending.</returns>
+    internal bool Forget(RemoteRepair repair)
+    {
+        if (_pending.TryRemove(repair, out _))
+        {
+            if (repair.Kind != RepairKind.Key)
+            {
+                Interlocked.Decrement(ref _wide);
+            }
+
+            Interlocked.Decrement(ref _count);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>A snapshot of the pending repairs, a clear first.</summary>
+    internal List<RemoteRepair> Snapshot()
+    {
+        var repairs = new List<RemoteRepair>(_pending.Keys);
+        repairs.Sort(static (a, b) => b.Kind.CompareTo(a.Kind)); // All, then patterns and groups, then keys
+        return repairs;
+    }
+
+    /// <summary>Claims the drain; false when another drain runs.</summary>
+    internal bool TryBeginDrain() => Interlocked.CompareExchange(ref _draining, 1, 0) == 0;
+
+    internal void EndDrain() => Volatile.Write(ref _draining, 0);
+}

@@ -1,0 +1,212 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+using Strata.Tiering.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Strata.Tiering.Tests.Chaos;
+
+/// <summary>
+/// Redis processes started by the test, broken under load: killed and restarted, frozen with SIGSTOP, and their
+/// subscription connections dropped. Callers never see an exception, never read a value older than their last write,
+/// and lose nothing written while Redis is away; afterwards every instance's L1 agrees with Redis again.
+/// </summary>
+public sealed class RedisChaosTests(ITestOutputHelper output)
+{
+    private static TieredCacheOptions Options(RedisProcess redis, string prefix, bool backplane = true) => new()
+    {
+        Redis = redis.Configuration,
+        KeyPrefix = prefix,
+        Backplane = backplane,
+        OperationTimeout = TimeSpan.FromMilliseconds(500),
+        CircuitBreakDuration = TimeSpan.FromMilliseconds(500),
+    };
+
+    private static string NewPrefix() => "chaos:" + Guid.NewGuid().ToString("N")[..8] + ":";
+
+    private static TieredCache NewCache(TieredCacheOptions options)
+    {
+        var cache = new TieredCache(options);
+        Subscriptions.WaitFor(cache, options);
+        return cache;
+    }
+
+    /// <summary>Lets the load run for a while: the load is the point, not the wait.</summary>
+    private static Task Run(ChaosLoad load, int milliseconds, int minimumOperations)
+    {
+        long start = load.Operations;
+        return Task.WhenAll(Task.Delay(milliseconds), Eventually.True(() => load.Operations - start >= minimumOperations, $"{minimumOperations} operations of load", seconds: 60));
+    }
+
+    [Fact]
+    public async Task RedisKilledMidLoad_CallersNeverFailAndKeepTheirWrites_ThenItRecoversByItselfWithL1Cleared()
+    {
+        using RedisProcess redis = RedisProcess.StartServer();
+        int port = redis.Ports[0];
+        string prefix = NewPrefix();
+        await using TieredCache cache = NewCache(Options(redis, prefix));
+        await using TieredCache peer = NewCache(Options(redis, prefix));
+        await cache.SetAsync("sentinel", "before the crash");
+        var load = new ChaosLoad(cache, "k");
+        load.Start();
+        await Run(load, 300, 500);
+
+        redis.Kill(port);
+        await Eventually.True(() => cache.State is TieredCacheState.Disconnected or TieredCacheState.Degraded, "the cache to notice Redis is gone");
+        load.BeginStrict();
+        await Run(load, 1500, 2000);
+        load.EndStrict();
+
+        redis.Restart(port);
+        await Eventually.True(() => cache.State == TieredCacheState.Connected && cache.PendingRepairs == 0, "reconnection and the repairs", seconds: 60);
+        await Eventually.True(async () => !(await cache.GetAsync<string>("sentinel")).HasValue, "L1 cleared on reconnection (the restarted Redis is empty)");
+        await Run(load, 500, 500);
+        await load.StopAsync();
+
+        await AssertTiersAgree(cache, peer, load);
+        Report("kill and restart", load, cache);
+        Assert.True(load.StrictWrites > 0 && load.StrictReads > 0, "the load wrote and read while Redis was down");
+        Assert.True(cache.GetStatistics().RemoteErrors > 0);
+    }
+
+    [Fact]
+    public async Task RedisFrozen_CallsStayBoundedAndTheCircuitOpens_ThenClosesAndNothingStaleIsReadAfter()
+    {
+        using RedisProcess redis = RedisProcess.StartServer();
+        int port = redis.Ports[0];
+        string prefix = NewPrefix();
+        await using TieredCache cache = NewCache(Options(redis, prefix));
+        await using TieredCache peer = NewCache(Options(redis, prefix));
+        var load = new ChaosLoad(cache, "k");
+        load.Start();
+        await Run(load, 300, 500);
+
+        redis.Pause(port); // connections stay open; every command times out
+        try
+        {
+            // Timeouts open the circuit (Degraded); the client may also give up on the connection (Disconnected).
+            await Eventually.True(() => cache.State is TieredCacheState.Degraded or TieredCacheState.Disconnected, "the circuit to open");
+            load.BeginStrict();
+            await Run(load, 2000, 2000);
+            load.EndStrict();
+        }
+        finally
+        {
+            redis.Resume(port);
+        }
+
+        // Redis kept what it held before the freeze: the writes and removals made meanwhile are repaired.
+        await Eventually.True(() => cache.State == TieredCacheState.Connected && cache.PendingRepairs == 0, "the circuit to close and the repairs", seconds: 60);
+        await Run(load, 500, 500);
+        await load.StopAsync();
+
+        await AssertTiersAgree(cache, peer, load);
+        Report("SIGSTOP and SIGCONT", load, cache);
+        Assert.True(load.StrictWrites > 0 && load.StrictReads > 0, "the load wrote and read while Redis was frozen");
+        Assert.True(cache.GetStatistics().RepairsReplayed > 0, "the writes made during the freeze were repaired");
+    }
+
+    [Fact]
+    public async Task RemovalMissedByAFrozenRedis_IsRepairedAfterward_AndNoInstanceReadsTheRemovedValueMeanwhile()
+    {
+        using RedisProcess redis = RedisProcess.StartServer();
+        int port = redis.Ports[0];
+        string prefix = NewPrefix();
+        await using TieredCache cache = NewCache(Options(redis, prefix));
+        await using TieredCache peer = NewCache(Options(redis, prefix));
+        await cache.SetAsync("gone", "old");
+        await cache.SetAsync("rewritten", "old");
+
+        redis.Pause(port);
+        try
+        {
+            Assert.True(await cache.RemoveAsync("gone")); // L1's answer, as Redis did not give one
+            await cache.SetAsync("rewritten", "new");
+            Assert.Equal(CacheResult<string>.Miss, await cache.GetAsync<string>("gone"));
+            Assert.Equal("new", (await cache.GetAsync<string>("rewritten")).Value);
+            Assert.Equal(2, cache.PendingRepairs);
+        }
+        finally
+        {
+            redis.Resume(port);
+        }
+
+        // Redis still holds "old" for both keys until the repairs run; reads in between treat it as a miss.
+        await Eventually.True(async () =>
+        {
+            CacheResult<string> gone = await cache.GetAsync<string>("gone"), rewritten = await cache.GetAsync<string>("rewritten");
+            Assert.False(gone.HasValue, "the removed value came back from Redis");
+            Assert.NotEqual("old", rewritten.Value);
+            return cache.PendingRepairs == 0;
+        }, "the repairs");
+        Assert.Equal(2, cache.GetStatistics().RepairsReplayed);
+        foreach (TieredCache instance in new[] { cache, peer })
+        {
+            Assert.Equal(CacheResult<string>.Miss, await instance.GetAsync<string>("gone"));
+            Assert.Equal(CacheResult<string>.Miss, await instance.GetAsync<string>("rewritten")); // a miss, never "old"
+        }
+    }
+
+    [Fact]
+    public async Task SubscriptionConnectionKilled_L1IsClearedOnReconnect_SoAnInvalidationLostMeanwhileCannotLeaveItStale()
+    {
+        using RedisProcess redis = RedisProcess.StartServer();
+        string prefix = NewPrefix();
+        await using TieredCache cache = NewCache(Options(redis, prefix));
+        await using TieredCache peer = NewCache(Options(redis, prefix));
+        await using TieredCache silent = NewCache(Options(redis, prefix, backplane: false)); // writes without telling anyone
+        await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(redis.Configuration + ",allowAdmin=true");
+        var load = new ChaosLoad(cache, "k");
+        load.Start();
+
+        await silent.SetAsync("shared", "v1");
+        Assert.Equal("v1", (await cache.GetAsync<string>("shared")).Value); // now in the cache's L1
+        await silent.SetAsync("shared", "v2");
+        Assert.Equal("v1", (await cache.GetAsync<string>("shared")).Value); // no invalidation was sent: L1 is stale, as set up
+
+        RedisResult killed = await admin.GetDatabase().ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+        Assert.True((long)killed >= 2, $"the subscriptions of both instances were dropped (killed {killed})");
+        await Eventually.True(async () => (await cache.GetAsync<string>("shared")).Value == "v2", "L1 cleared when the subscription came back");
+        await Eventually.True(() => cache.IsSubscribed && peer.IsSubscribed, "both subscriptions back");
+
+        await peer.SetAsync("shared", "v3"); // and invalidations flow again
+        await Eventually.True(async () => (await cache.GetAsync<string>("shared")).Value == "v3", "the invalidation after reconnection");
+        await Run(load, 300, 300);
+        await load.StopAsync();
+
+        await AssertTiersAgree(cache, peer, load);
+        Report("CLIENT KILL TYPE pubsub", load, cache);
+    }
+
+    /// <summary>
+    /// After the load: no call failed or read a stale value, and each key reads the same through the loaded instance and
+    /// its peer (whose L1 is empty for the load's keys, so it reads Redis): the loaded instance's L1 agrees with Redis.
+    /// </summary>
+    private static async Task AssertTiersAgree(TieredCache cache, TieredCache peer, ChaosLoad load)
+    {
+        Assert.True(load.Exceptions == 0, "exceptions reached callers: " + load.Problems);
+        Assert.True(load.StaleReads == 0, "stale reads: " + load.Problems);
+        Assert.True(load.LostValues == 0, "writes lost while Redis was away: " + load.Problems);
+        int withValues = 0;
+        foreach (string key in load.Keys)
+        {
+            CacheResult<string> local = await cache.GetAsync<string>(key);
+            CacheResult<string> remote = await peer.GetAsync<string>(key);
+            Assert.True(local == remote, $"'{key}': the loaded instance reads {local}, Redis holds {remote}");
+            Assert.True(load.IsPossible(key, remote), $"'{key}': Redis holds {remote}, last written '{load.LastWrite(key)}'");
+            withValues += remote.HasValue ? 1 : 0;
+        }
+
+        Assert.True(withValues > 0, "Redis holds the values written after the recovery");
+    }
+
+    private void Report(string fault, ChaosLoad load, TieredCache cache)
+    {
+        TieredCacheStatistics stats = cache.GetStatistics();
+        output.WriteLine($"chaos {fault}: {load.Operations:N0} operations ({load.StrictWrites:N0} writes and {load.StrictReads:N0} checked reads while Redis was away), " +
+            $"slowest call {load.MaxLatency.TotalMilliseconds:F0} ms, {stats.RemoteErrors:N0} Redis errors absorbed, {stats.RepairsReplayed:N0} removals repaired, " +
+            $"exceptions {load.Exceptions}, stale reads {load.StaleReads}, values lost {load.LostValues}");
+    }
+}
