@@ -51,7 +51,7 @@ public sealed partial class TieredCache
     /// </param>
     /// <param name="cancellationToken">Stops waiting for Redis between attempts.</param>
     /// <returns>The new value, or a miss when the key holds no fresh value of type <typeparamref name="T"/> (nothing is written).</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="restartTimeToLive"/> is zero or negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="restartTimeToLive"/> is zero or negative, or longer than <see cref="TieredCache.MaxTimeToLive"/>.</exception>
     /// <exception cref="InvalidOperationException">The key holds a counter: use <see cref="IncrementAsync"/>.</exception>
     public ValueTask<CacheResult<T>> UpdateAsync<T>(string key, Func<T, T> update, TimeSpan? restartTimeToLive = null, CancellationToken cancellationToken = default)
     {

@@ -43,6 +43,13 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     /// <summary>The longest key the cache accepts, in characters, namespace included.</summary>
     public const int MaxKeyLength = 8192;
 
+    /// <summary>
+    /// The longest time to live a call accepts: 100 years. Longer ones are refused with
+    /// <see cref="ArgumentOutOfRangeException"/> (<see cref="TimeSpan.MaxValue"/> would overflow the envelope's wall-clock
+    /// expiry); for no expiry, pass null.
+    /// </summary>
+    public static readonly TimeSpan MaxTimeToLive = TimeSpan.FromDays(36_500);
+
     private const int VersionSlots = 1024;
 
     /// <summary>The tier names of logs, as in the metrics' <c>tier</c> tag.</summary>
@@ -291,7 +298,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     /// <param name="timeToLive">Positive, or <see langword="null"/> for <see cref="TieredCacheOptions.DefaultTimeToLive"/>.</param>
     /// <param name="cancellationToken">Stops waiting for Redis; the L1 write has happened by then.</param>
     /// <returns>A task that completes once Redis has the value (or was found unavailable).</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeToLive"/> is zero or negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeToLive"/> is zero or negative, or longer than <see cref="TieredCache.MaxTimeToLive"/>.</exception>
 #pragma warning disable RS0026 // overloads with optional parameters: see the other SetAsync
     public ValueTask SetAsync<T>(string key, T value, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
 #pragma warning restore RS0026
@@ -460,7 +467,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return await RemoveAsync(key, cancellationToken).ConfigureAwait(false);
         }
 
-        TimeSpan? newTimeToLive = timeToLive == Timeout.InfiniteTimeSpan ? null : timeToLive;
+        TimeSpan? newTimeToLive = timeToLive == Timeout.InfiniteTimeSpan ? null : TimeToLiveGuard.AtMostMaximum(timeToLive, nameof(timeToLive));
         WriteLifetime lifetime = LifetimeOf(newTimeToLive);
         BumpVersion(key);
         if (!IsRemoteUsable())
@@ -487,7 +494,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     /// <param name="timeToLive">The new time to live: positive.</param>
     /// <param name="cancellationToken">Stops waiting for Redis.</param>
     /// <returns>Whether the key existed.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeToLive"/> is zero or negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeToLive"/> is zero or negative, or longer than <see cref="TieredCache.MaxTimeToLive"/>.</exception>
     public ValueTask<bool> SetTimeToLiveAsync(string key, TimeSpan timeToLive, CancellationToken cancellationToken = default)
     {
         TimeToLiveGuard.Positive(timeToLive, nameof(timeToLive));
