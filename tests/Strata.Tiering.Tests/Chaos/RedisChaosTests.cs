@@ -24,7 +24,36 @@ public sealed class RedisChaosTests(ITestOutputHelper output)
         CircuitBreakDuration = TimeSpan.FromMilliseconds(500),
     };
 
-    private static string NewPrefix() => "chaos:" + Guid.NewGuid().ToString("N")[..8] + ":";
+    /// <summary>A private redis-server, a cache under test and a peer sharing it (whose L1 stays empty for the load's keys).</summary>
+    private sealed class Rig : IAsyncDisposable
+    {
+        private Rig(RedisProcess redis, string prefix)
+        {
+            Redis = redis;
+            Prefix = prefix;
+            Cache = NewCache(Options(redis, prefix));
+            Peer = NewCache(Options(redis, prefix));
+        }
+
+        public RedisProcess Redis { get; }
+
+        public int Port => Redis.Ports[0];
+
+        public string Prefix { get; }
+
+        public TieredCache Cache { get; }
+
+        public TieredCache Peer { get; }
+
+        public static Rig Start() => new(RedisProcess.StartServer(), "chaos:" + Guid.NewGuid().ToString("N")[..8] + ":");
+
+        public async ValueTask DisposeAsync()
+        {
+            await Cache.DisposeAsync();
+            await Peer.DisposeAsync();
+            Redis.Dispose();
+        }
+    }
 
     private static TieredCache NewCache(TieredCacheOptions options)
     {
@@ -43,11 +72,8 @@ public sealed class RedisChaosTests(ITestOutputHelper output)
     [Fact]
     public async Task RedisKilledMidLoad_CallersNeverFailAndKeepTheirWrites_ThenItRecoversByItselfWithL1Cleared()
     {
-        using RedisProcess redis = RedisProcess.StartServer();
-        int port = redis.Ports[0];
-        string prefix = NewPrefix();
-        await using TieredCache cache = NewCache(Options(redis, prefix));
-        await using TieredCache peer = NewCache(Options(redis, prefix));
+        await using var rig = Rig.Start();
+        (RedisProcess redis, int port, TieredCache cache, TieredCache peer) = (rig.Redis, rig.Port, rig.Cache, rig.Peer);
         await cache.SetAsync("sentinel", "before the crash");
         var load = new ChaosLoad(cache, "k");
         load.Start();
@@ -74,11 +100,8 @@ public sealed class RedisChaosTests(ITestOutputHelper output)
     [Fact]
     public async Task RedisFrozen_CallsStayBoundedAndTheCircuitOpens_ThenClosesAndNothingStaleIsReadAfter()
     {
-        using RedisProcess redis = RedisProcess.StartServer();
-        int port = redis.Ports[0];
-        string prefix = NewPrefix();
-        await using TieredCache cache = NewCache(Options(redis, prefix));
-        await using TieredCache peer = NewCache(Options(redis, prefix));
+        await using var rig = Rig.Start();
+        (RedisProcess redis, int port, TieredCache cache, TieredCache peer) = (rig.Redis, rig.Port, rig.Cache, rig.Peer);
         var load = new ChaosLoad(cache, "k");
         load.Start();
         await Run(load, 300, 500);
@@ -111,11 +134,8 @@ public sealed class RedisChaosTests(ITestOutputHelper output)
     [Fact]
     public async Task RemovalMissedByAFrozenRedis_IsRepairedAfterward_AndNoInstanceReadsTheRemovedValueMeanwhile()
     {
-        using RedisProcess redis = RedisProcess.StartServer();
-        int port = redis.Ports[0];
-        string prefix = NewPrefix();
-        await using TieredCache cache = NewCache(Options(redis, prefix));
-        await using TieredCache peer = NewCache(Options(redis, prefix));
+        await using var rig = Rig.Start();
+        (RedisProcess redis, int port, TieredCache cache, TieredCache peer) = (rig.Redis, rig.Port, rig.Cache, rig.Peer);
         await cache.SetAsync("gone", "old");
         await cache.SetAsync("rewritten", "old");
 
@@ -152,11 +172,9 @@ public sealed class RedisChaosTests(ITestOutputHelper output)
     [Fact]
     public async Task SubscriptionConnectionKilled_L1IsClearedOnReconnect_SoAnInvalidationLostMeanwhileCannotLeaveItStale()
     {
-        using RedisProcess redis = RedisProcess.StartServer();
-        string prefix = NewPrefix();
-        await using TieredCache cache = NewCache(Options(redis, prefix));
-        await using TieredCache peer = NewCache(Options(redis, prefix));
-        await using TieredCache silent = NewCache(Options(redis, prefix, backplane: false)); // writes without telling anyone
+        await using var rig = Rig.Start();
+        (RedisProcess redis, TieredCache cache, TieredCache peer) = (rig.Redis, rig.Cache, rig.Peer);
+        await using TieredCache silent = NewCache(Options(redis, rig.Prefix, backplane: false)); // writes without telling anyone
         await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(redis.Configuration + ",allowAdmin=true");
         var load = new ChaosLoad(cache, "k");
         load.Start();
