@@ -101,10 +101,16 @@ public sealed partial class TieredCache
 
         for (int i = 0; i < reply.Length; i += 2)
         {
+            string member = (string)reply[i]!;
+            if (_repairs.Covers(member))
+            {
+                continue; // see ReadRemoteAsync: Redis may hold what this instance overwrote or removed during an outage
+            }
+
             CacheResult<T> value = Decode<T>((RedisValue)reply[i + 1], out _, out _);
             if (value.HasValue)
             {
-                found[((string)reply[i])![scope.Length..]] = value.Value!;
+                found[member[scope.Length..]] = value.Value!;
             }
         }
 

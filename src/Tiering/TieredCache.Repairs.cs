@@ -13,6 +13,9 @@ public sealed partial class TieredCache
     /// <summary>Gets the number of removals Redis still owes this instance, for tests.</summary>
     internal int PendingRepairs => _repairs.Count;
 
+    /// <summary>A test hook: awaited when a drain starts, so a test can read while repairs are still pending.</summary>
+    internal Func<Task>? BeforeRepairs { get; set; }
+
     /// <summary>
     /// Records that Redis missed a write or removal: its Redis half failed, or was skipped while the circuit was open.
     /// Nothing to record without Redis.
@@ -54,6 +57,11 @@ public sealed partial class TieredCache
         try
         {
             await Task.Yield(); // off the path of the call whose success started the drain
+            if (BeforeRepairs is { } hook)
+            {
+                await hook().ConfigureAwait(false);
+            }
+
             var keys = new List<string>(RepairBatch);
             foreach (RemoteRepair repair in _repairs.Snapshot())
             {

@@ -98,9 +98,9 @@ public sealed partial class TieredCache
             }
 
             Instant now = Now();
-            if (raw.IsNull)
+            if (raw.IsNull || _repairs.Covers(key))
             {
-                return CacheResult<T>.Miss;
+                return CacheResult<T>.Miss; // missing, or Redis may hold what this instance removed during an outage
             }
 
             CacheResult<T> current = Decode<T>(raw, out _, out long logicalExpiry);

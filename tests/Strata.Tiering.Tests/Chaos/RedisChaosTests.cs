@@ -136,13 +136,24 @@ public sealed class RedisChaosTests(ITestOutputHelper output)
     {
         await using var rig = Rig.Start();
         (RedisProcess redis, int port, TieredCache cache, TieredCache peer) = (rig.Redis, rig.Port, rig.Cache, rig.Peer);
-        await cache.SetAsync("gone", "old");
+        await cache.SetAsync("gone", "old", new CacheEntryOptions { Indexes = { ["user"] = "alice" } });
         await cache.SetAsync("rewritten", "old");
+        var drainStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cache.BeforeRepairs = () =>
+        {
+            drainStarted.TrySetResult();
+            return release.Task;
+        };
 
         redis.Pause(port);
         try
         {
-            Assert.True(await cache.RemoveAsync("gone")); // L1's answer, as Redis did not give one
+            // A frozen server still receives what was sent and runs it once resumed; a call made while the circuit is
+            // open is never sent. So: one read times out and opens the circuit, and the two writes are skipped.
+            Assert.False((await cache.GetAsync<string>("unknown")).HasValue);
+            Assert.NotEqual(TieredCacheState.Connected, cache.State);
+            Assert.True(await cache.RemoveAsync("gone")); // L1's answer, as Redis was not asked
             await cache.SetAsync("rewritten", "new");
             Assert.Equal(CacheResult<string>.Miss, await cache.GetAsync<string>("gone"));
             Assert.Equal("new", (await cache.GetAsync<string>("rewritten")).Value);
@@ -153,14 +164,17 @@ public sealed class RedisChaosTests(ITestOutputHelper output)
             redis.Resume(port);
         }
 
-        // Redis still holds "old" for both keys until the repairs run; reads in between treat it as a miss.
-        await Eventually.True(async () =>
-        {
-            CacheResult<string> gone = await cache.GetAsync<string>("gone"), rewritten = await cache.GetAsync<string>("rewritten");
-            Assert.False(gone.HasValue, "the removed value came back from Redis");
-            Assert.NotEqual("old", rewritten.Value);
-            return cache.PendingRepairs == 0;
-        }, "the repairs");
+        // Redis still holds "old" for both keys until the repairs run: the drain is held (above), and reads meanwhile.
+        await Eventually.True(() => cache.State == TieredCacheState.Connected, "the circuit to close");
+        await cache.PingAsync(); // the first success starts the drain
+        await drainStarted.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.False((await cache.GetAsync<string>("gone")).HasValue, "the removed value came back from Redis");
+        Assert.Equal("new", (await cache.GetAsync<string>("rewritten")).Value); // L1 still holds this instance's write
+        Assert.Empty(await cache.GetByIndexAsync<string>("user", "alice")); // nor through its index
+        Assert.False((await cache.UpdateAsync<string>("gone", v => v + "!")).HasValue); // nor through an update
+        Assert.Equal(2, cache.PendingRepairs);
+        release.SetResult();
+        await Eventually.True(() => cache.PendingRepairs == 0, "the repairs");
         Assert.Equal(2, cache.GetStatistics().RepairsReplayed);
         foreach (TieredCache instance in new[] { cache, peer })
         {
