@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
 
 namespace Strata.Tiering;
 
@@ -56,7 +57,11 @@ public sealed partial class TieredCache
         bool failed = true;
         try
         {
-            await Task.Yield(); // off the path of the call whose success started the drain
+            // Wait a circuit-break window first. A command that timed out may still run: a frozen Redis that resumes
+            // reads what its old connections had buffered, possibly after this instance's new connection has sent the
+            // repair, and a late SET would then outlive the DEL meant to cover it (the SIGSTOP chaos test saw one). The
+            // keys stay covered meanwhile. Real time, not the cache's TimeProvider: this paces a connection.
+            await Task.Delay(_repairSettle, _disposing.Token).ConfigureAwait(false);
             if (BeforeRepairs is { } hook)
             {
                 await hook().ConfigureAwait(false);
@@ -111,9 +116,19 @@ public sealed partial class TieredCache
 
             failed = keys.Count > 0 && !await RepairKeysAsync(keys).ConfigureAwait(false);
         }
-        catch (ObjectDisposedException)
+        catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException && _disposed != 0)
         {
             // Disposed while draining: nothing is owed to a cache that no longer exists.
+        }
+        catch (Exception ex)
+        {
+            // Nothing on these paths is expected to throw (Redis failures are caught inside them); if something does,
+            // the repairs stay pending and the drain retries after the backoff, and the fire-and-forget task must not
+            // end faulted and unobserved.
+            if (_logger is not null)
+            {
+                LogRepairFailed(_logger, ex);
+            }
         }
         finally
         {
@@ -128,6 +143,9 @@ public sealed partial class TieredCache
             }
         }
     }
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Replaying the removals Redis missed during an outage failed; retrying after the circuit-break window")]
+    private static partial void LogRepairFailed(ILogger logger, Exception exception);
 
     /// <summary>Removes a batch of keys everywhere; false when a removal failed meanwhile (the keys stay pending).</summary>
     private async Task<bool> RepairKeysAsync(List<string> keys)

@@ -124,6 +124,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     private long _circuitOpenUntil; // TimeProvider timestamp; 0 while closed
     private readonly RemoteRepairs _repairs = new();
     private long _repairRetryAt; // TimeProvider timestamp before which a failed drain is not retried
+    private readonly TimeSpan _repairSettle; // how long a drain waits after Redis answers again: see DrainRepairsAsync
     private long _repairsReplayed;
     private ChannelMessageQueue? _subscription;
     private readonly Lock _subscribeGate = new();
@@ -173,6 +174,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         _defaultTimeToLive = options.DefaultTimeToLive;
         _failSafe = options.FailSafeMaxDuration;
         _circuitBreakTicks = (long)(options.CircuitBreakDuration.TotalSeconds * _time.TimestampFrequency);
+        _repairSettle = options.CircuitBreakDuration;
         _backplane = options.Backplane;
         _name = options.Name;
         Func<string, object?, long>? weigher = options.LocalWeigher;
@@ -1231,12 +1233,12 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Runs once a write's Redis half has succeeded. If another write to the key (or to a key sharing its version slot)
-    /// started since this one bumped the slot (noted with the epoch in <paramref name="version"/>), or a pattern, group
-    /// or full removal moved the epoch, the two may have reached L1 and Redis in
-    /// opposite orders (each writes L1 first, then sends to Redis), leaving L1 with one and Redis with the other. L1's
-    /// copy is then dropped, and the slot bumped so a read in flight does not put back what it fetched: the next read
-    /// takes Redis's value. The instance ignores its own invalidations, so nothing else would catch this; the tiered
-    /// soak found it with two threads writing and removing one key.
+    /// started since this one bumped the slot, or a pattern, group or full removal moved the epoch (both noted in
+    /// <paramref name="version"/>), the two may have reached L1 and Redis in opposite orders (each writes L1 first, then
+    /// sends to Redis), leaving L1 with one and Redis with the other. L1's copy is then dropped, and the slot bumped so
+    /// a read in flight does not put back what it fetched: the next read takes Redis's value. The instance ignores its
+    /// own invalidations, so nothing else would catch this; the tiered soak found it with two threads writing and
+    /// removing one key.
     /// </summary>
     private void SettleLocal(string key, (long Slot, long Epoch) version)
     {
