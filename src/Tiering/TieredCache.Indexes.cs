@@ -149,19 +149,7 @@ public sealed partial class TieredCache
         RemoteCall call = BeginRemote(RemoteOperation.GroupRemove);
         try
         {
-            var removed = (RedisResult[])(await _database!.ScriptEvaluateAsync(GroupScripts.Remove, [_remotePrefix.Append(group)], [_keyPrefix, scope]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
-            string[] keys = removed.Select(member => (string)member!).ToArray();
-            foreach (string key in keys)
-            {
-                BumpVersion(key); // a read that fetched a removed value meanwhile does not install it
-                _local.Remove(key);
-            }
-
-            if (keys.Length > 0)
-            {
-                await PublishAsync(InvalidationKind.Keys, keys).WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-
+            string[] keys = await RemoveGroupRemoteAsync(scope, group, cancellationToken).ConfigureAwait(false);
             OnRemoteSuccess(call);
             return keys.Length;
         }
@@ -171,6 +159,28 @@ public sealed partial class TieredCache
             Unsynced(RepairKind.Group, group, scope);
             return local;
         }
+    }
+
+    /// <summary>
+    /// Removes a group's members from Redis (<see cref="GroupScripts.Remove"/>) and from L1, and tells the other
+    /// instances. Returns the removed keys; a Redis failure propagates to the caller's catch.
+    /// </summary>
+    private async Task<string[]> RemoveGroupRemoteAsync(string scope, string group, CancellationToken cancellationToken)
+    {
+        var removed = (RedisResult[])(await _database!.ScriptEvaluateAsync(GroupScripts.Remove, [_remotePrefix.Append(group)], [_keyPrefix, scope]).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        string[] keys = removed.Select(member => (string)member!).ToArray();
+        foreach (string key in keys)
+        {
+            BumpVersion(key); // a read that fetched a removed value meanwhile does not install it
+            _local.Remove(key);
+        }
+
+        if (keys.Length > 0)
+        {
+            await PublishAsync(InvalidationKind.Keys, keys).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return keys;
     }
 
     /// <summary>Runs <see cref="GroupScripts.Query"/>; null when Redis is not to be used (then L1 answers).</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -14,18 +15,19 @@ public sealed partial class TieredCache
     /// <summary>Gets the number of removals Redis still owes this instance, for tests.</summary>
     internal int PendingRepairs => _repairs.Count;
 
-    /// <summary>A test hook: awaited when a drain starts, so a test can read while repairs are still pending.</summary>
+    /// <summary>A test hook: awaited at the start of each drain pass, so a test can read while repairs are still pending.</summary>
     internal Func<Task>? BeforeRepairs { get; set; }
 
     /// <summary>
-    /// Records that Redis missed a write or removal: its Redis half failed, or was skipped while the circuit was open.
-    /// Nothing to record without Redis.
+    /// Records that Redis missed a write or removal (its Redis half failed, or was skipped while the circuit was open)
+    /// and makes sure a drain is under way. Nothing to record without Redis.
     /// </summary>
     private void Unsynced(RepairKind kind, string name, string scope = "")
     {
         if (_database is not null && _disposed == 0)
         {
             _repairs.Add(new RemoteRepair(kind, name, scope));
+            StartRepairs();
         }
     }
 
@@ -37,84 +39,38 @@ public sealed partial class TieredCache
         }
     }
 
-    /// <summary>Starts a drain of the pending repairs in the background, unless one runs or a failed one is backing off.</summary>
+    /// <summary>Starts the drain of the pending repairs in the background, unless it is under way.</summary>
     private void StartRepairs()
     {
-        if (_disposed == 0 && _time.GetTimestamp() >= Volatile.Read(ref _repairRetryAt) && _repairs.TryBeginDrain())
+        if (_disposed == 0 && _repairs.TryBeginDrain())
         {
             _ = DrainRepairsAsync();
         }
     }
 
     /// <summary>
-    /// Replays every pending repair through the ordinary removal paths (clear, pattern, group, then keys in batches),
-    /// which remove from L1, from Redis and, through the backplane, from the other instances' L1. A repair stays pending
-    /// (so reads keep treating Redis's answer as a miss) until its removal has succeeded. When any removal is recorded as
-    /// failed meanwhile, the drain stops and waits a circuit-break window before it runs again.
+    /// One pass over the pending repairs (a clear first, then patterns and groups, then keys in batches), each removed
+    /// from Redis, from the other instances' L1 through the backplane and, once Redis has answered, from this L1. A
+    /// repair stays pending (so reads keep treating Redis's answer as a miss) until its removal has succeeded. A pass
+    /// stops at the first failure; while repairs remain, another pass follows, so the drain needs no traffic to notice
+    /// that Redis is back.
     /// </summary>
     private async Task DrainRepairsAsync()
     {
-        bool failed = true;
         try
         {
-            // Wait a circuit-break window first. A command that timed out may still run: a frozen Redis that resumes
-            // reads what its old connections had buffered, possibly after this instance's new connection has sent the
-            // repair, and a late SET would then outlive the DEL meant to cover it (the SIGSTOP chaos test saw one). The
-            // keys stay covered meanwhile. Real time, not the cache's TimeProvider: this paces a connection.
+            // Every pass waits a circuit-break window first: a backoff while Redis is away, and a settling time once it is
+            // back. A command that timed out may still run: a frozen Redis that resumes reads what its old connections had
+            // buffered, possibly after this instance's new connection has sent the repair, and a late SET would outlive the
+            // DEL meant to cover it (the SIGSTOP chaos test saw one). Real time, not the cache's TimeProvider: this paces
+            // a connection.
             await Task.Delay(_repairSettle, _disposing.Token).ConfigureAwait(false);
             if (BeforeRepairs is { } hook)
             {
                 await hook().ConfigureAwait(false);
             }
 
-            var keys = new List<string>(RepairBatch);
-            foreach (RemoteRepair repair in _repairs.Snapshot())
-            {
-                if (!IsRemoteUsable())
-                {
-                    return;
-                }
-
-                if (repair.Kind == RepairKind.Key)
-                {
-                    keys.Add(repair.Name);
-                    if (keys.Count == RepairBatch && !await RepairKeysAsync(keys).ConfigureAwait(false))
-                    {
-                        return;
-                    }
-
-                    continue;
-                }
-
-                if (!_repairs.Contains(repair))
-                {
-                    continue; // a clear collapsed it
-                }
-
-                int recorded = _repairs.Recorded;
-                switch (repair.Kind)
-                {
-                    case RepairKind.All:
-                        await ClearAsync(CancellationToken.None).ConfigureAwait(false);
-                        break;
-                    case RepairKind.Pattern:
-                        await RemoveByPatternAsync(repair.Name, CancellationToken.None).ConfigureAwait(false);
-                        break;
-                    default:
-                        await RemoveGroupAsync(repair.Scope, repair.Name, CancellationToken.None).ConfigureAwait(false);
-                        break;
-                }
-
-                if (_repairs.Recorded != recorded)
-                {
-                    return; // a removal failed (this one, or another call's): retry later
-                }
-
-                _repairs.Forget(repair);
-                Interlocked.Increment(ref _repairsReplayed);
-            }
-
-            failed = keys.Count > 0 && !await RepairKeysAsync(keys).ConfigureAwait(false);
+            await RepairPassAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException && _disposed != 0)
         {
@@ -123,8 +79,7 @@ public sealed partial class TieredCache
         catch (Exception ex)
         {
             // Nothing on these paths is expected to throw (Redis failures are caught inside them); if something does,
-            // the repairs stay pending and the drain retries after the backoff, and the fire-and-forget task must not
-            // end faulted and unobserved.
+            // the repairs stay pending for the next pass, and the fire-and-forget task must not end faulted and unobserved.
             if (_logger is not null)
             {
                 LogRepairFailed(_logger, ex);
@@ -133,38 +88,126 @@ public sealed partial class TieredCache
         finally
         {
             _repairs.EndDrain();
-            if (failed)
+            if (_repairs.Any && _disposed == 0)
             {
-                Volatile.Write(ref _repairRetryAt, _time.GetTimestamp() + Math.Max(1, _circuitBreakTicks));
-            }
-            else if (_repairs.Any && IsRemoteUsable())
-            {
-                StartRepairs(); // recorded while this drain ran
+                StartRepairs(); // failed, or recorded while this pass ran
             }
         }
     }
 
-    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Replaying the removals Redis missed during an outage failed; retrying after the circuit-break window")]
-    private static partial void LogRepairFailed(ILogger logger, Exception exception);
+    private async Task RepairPassAsync()
+    {
+        var keys = new List<string>(RepairBatch);
+        foreach (RemoteRepair repair in _repairs.Snapshot())
+        {
+            if (!IsRemoteUsable())
+            {
+                return;
+            }
 
-    /// <summary>Removes a batch of keys everywhere; false when a removal failed meanwhile (the keys stay pending).</summary>
+            if (repair.Kind == RepairKind.Key)
+            {
+                keys.Add(repair.Name);
+                if (keys.Count == RepairBatch && !await RepairKeysAsync(keys).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (_repairs.Contains(repair) && !await RepairWideAsync(repair).ConfigureAwait(false))
+            {
+                return; // not contained: a clear collapsed it
+            }
+        }
+
+        if (keys.Count > 0 && IsRemoteUsable())
+        {
+            await RepairKeysAsync(keys).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Removes a batch of keys from Redis and the other instances, then from L1: L1 goes last, because until Redis has
+    /// answered this may still be the outage, whose writes L1 must keep. False when Redis failed (the keys stay pending).
+    /// </summary>
     private async Task<bool> RepairKeysAsync(List<string> keys)
     {
         string[] batch = [.. keys];
         keys.Clear();
-        int recorded = _repairs.Recorded;
-        await RemoveManyAsync(batch, CancellationToken.None).ConfigureAwait(false);
-        if (_repairs.Recorded != recorded)
+        (bool ok, _) = await CommandAndInvalidateAsync(
+            RemoteOperation.RemoveMany, _ => UnlinkAsync(batch.Select(RemoteKey).ToArray()), InvalidationKind.Keys, batch, CancellationToken.None).ConfigureAwait(false);
+        if (!ok)
         {
             return false;
         }
 
         foreach (string key in batch)
         {
+            BumpVersion(key);
+            _local.Remove(key);
             _repairs.Forget(new RemoteRepair(RepairKind.Key, key));
         }
 
         Interlocked.Add(ref _repairsReplayed, batch.Length);
         return true;
     }
+
+    /// <summary>Replays a clear, a pattern or a group removal: Redis and the other instances first, then L1 (see <see cref="RepairKeysAsync"/>).</summary>
+    private async Task<bool> RepairWideAsync(RemoteRepair repair)
+    {
+        RemoteCall call = BeginRemote(repair.Kind switch
+        {
+            RepairKind.All => RemoteOperation.Clear,
+            RepairKind.Pattern => RemoteOperation.RemoveByPattern,
+            _ => RemoteOperation.GroupRemove,
+        });
+        try
+        {
+            switch (repair.Kind)
+            {
+                case RepairKind.All:
+                    await UnlinkMatchingAsync(EscapeGlob(_keyPrefix) + "*", CancellationToken.None).ConfigureAwait(false);
+                    await PublishAsync(InvalidationKind.All, Array.Empty<string>()).ConfigureAwait(false);
+                    Interlocked.Increment(ref _epoch);
+                    _local.Clear();
+                    break;
+                case RepairKind.Pattern:
+                    await UnlinkMatchingAsync(EscapeGlob(_keyPrefix) + repair.Name, CancellationToken.None).ConfigureAwait(false);
+                    await PublishAsync(InvalidationKind.Pattern, repair.Name).ConfigureAwait(false);
+                    Interlocked.Increment(ref _epoch);
+                    _local.RemoveByPattern(repair.Name);
+                    break;
+                default:
+                    string[] removed = await RemoveGroupRemoteAsync(repair.Scope, repair.Name, CancellationToken.None).ConfigureAwait(false);
+                    Interlocked.Increment(ref _epoch);
+                    foreach ((string key, _) in LocalMembers(repair.Name))
+                    {
+                        _local.Remove(key);
+                    }
+
+                    foreach (string key in removed)
+                    {
+                        _local.Remove(key);
+                    }
+
+                    break;
+            }
+
+            OnRemoteSuccess(call);
+        }
+        catch (Exception ex) when (IsRemoteFailure(ex, call))
+        {
+            OnRemoteFailure(ex, call);
+            return false;
+        }
+
+        _repairs.Forget(repair);
+        Interlocked.Increment(ref _repairsReplayed);
+        return true;
+    }
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Replaying the removals Redis missed during an outage failed; the next pass retries")]
+    private static partial void LogRepairFailed(ILogger logger, Exception exception);
 }

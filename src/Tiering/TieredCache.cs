@@ -123,8 +123,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
     private long _circuitOpenUntil; // TimeProvider timestamp; 0 while closed
     private readonly RemoteRepairs _repairs = new();
-    private long _repairRetryAt; // TimeProvider timestamp before which a failed drain is not retried
-    private readonly TimeSpan _repairSettle; // how long a drain waits after Redis answers again: see DrainRepairsAsync
+    private readonly TimeSpan _repairSettle; // how long each pass of the repair drain waits first: see DrainRepairsAsync
     private long _repairsReplayed;
     private ChannelMessageQueue? _subscription;
     private readonly Lock _subscribeGate = new();
@@ -1128,11 +1127,6 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         if (e.ConnectionType != ConnectionType.Subscription)
         {
             ReportUp();
-            if (_repairs.Any)
-            {
-                StartRepairs();
-            }
-
             return; // only a lost subscription means lost invalidations
         }
 
@@ -1178,10 +1172,6 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
 
         ReportUp();
-        if (_repairs.Any)
-        {
-            StartRepairs();
-        }
     }
 
     private void OnRemoteFailure(Exception exception, in RemoteCall call)

@@ -48,7 +48,6 @@ internal sealed class RemoteRepairs
     private readonly ConcurrentDictionary<RemoteRepair, byte> _pending = new();
     private int _count; // mirrors _pending.Count without its locks: read on every Redis success
     private int _wide;  // pending repairs that are not one key (clear, pattern, group)
-    private int _recorded;
     private int _draining;
 
     /// <summary>Gets whether any repair is pending (a volatile read).</summary>
@@ -56,9 +55,6 @@ internal sealed class RemoteRepairs
 
     /// <summary>Gets the number of pending repairs.</summary>
     internal int Count => Volatile.Read(ref _count);
-
-    /// <summary>Gets the number of <see cref="Add"/> calls so far: a drain that sees it move knows a removal failed again.</summary>
-    internal int Recorded => Volatile.Read(ref _recorded);
 
     /// <summary>
     /// Tells whether what Redis holds for <paramref name="key"/> may be older than this instance's last write or removal:
@@ -71,7 +67,6 @@ internal sealed class RemoteRepairs
     /// <summary>Records a repair; past the bound, the whole set becomes one clear.</summary>
     internal void Add(RemoteRepair repair)
     {
-        Interlocked.Increment(ref _recorded);
         if (_pending.ContainsKey(s_all))
         {
             return; // a clear covers everything
