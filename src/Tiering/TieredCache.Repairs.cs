@@ -59,11 +59,11 @@ public sealed partial class TieredCache
     {
         try
         {
-            // Every pass waits a circuit-break window first: a backoff while Redis is away, and a settling time once it is
-            // back. A command that timed out may still run: a frozen Redis that resumes reads what its old connections had
-            // buffered, possibly after this instance's new connection has sent the repair, and a late SET would outlive the
-            // DEL meant to cover it (the SIGSTOP chaos test saw one). Real time, not the cache's TimeProvider: this paces
-            // a connection.
+            // Every pass waits a circuit-break window first: a backoff while Redis is away. A command that timed out may
+            // still run: a frozen Redis that resumes reads what its old connections had buffered, possibly after this
+            // instance's new connection has sent the repair, and a late SET would outlive the DEL meant to cover it (the
+            // SIGSTOP chaos test saw it). So a pass also waits for a window without failures (RepairPassAsync). Real time,
+            // not the cache's TimeProvider: this paces a connection.
             await Task.Delay(_repairSettle, _disposing.Token).ConfigureAwait(false);
             if (BeforeRepairs is { } hook)
             {
@@ -97,17 +97,25 @@ public sealed partial class TieredCache
 
     private async Task RepairPassAsync()
     {
-        var keys = new List<string>(RepairBatch);
-        foreach (RemoteRepair repair in _repairs.Snapshot())
+        // Only once Redis has answered without a failure for a settling window: a pass whose wait ended just after a
+        // frozen Redis resumed could otherwise DEL a key before a SET still buffered on an old connection, which the
+        // SIGSTOP chaos test saw. Real time, as the wait.
+        if (Environment.TickCount64 - Volatile.Read(ref _lastRemoteFailure) < (long)_repairSettle.TotalMilliseconds)
+        {
+            return;
+        }
+
+        var keys = new List<KeyValuePair<RemoteRepair, long>>(RepairBatch);
+        foreach (KeyValuePair<RemoteRepair, long> pending in _repairs.Snapshot())
         {
             if (!IsRemoteUsable())
             {
                 return;
             }
 
-            if (repair.Kind == RepairKind.Key)
+            if (pending.Key.Kind == RepairKind.Key)
             {
-                keys.Add(repair.Name);
+                keys.Add(pending);
                 if (keys.Count == RepairBatch && !await RepairKeysAsync(keys).ConfigureAwait(false))
                 {
                     return;
@@ -116,7 +124,7 @@ public sealed partial class TieredCache
                 continue;
             }
 
-            if (_repairs.Contains(repair) && !await RepairWideAsync(repair).ConfigureAwait(false))
+            if (_repairs.Contains(pending.Key) && !await RepairWideAsync(pending).ConfigureAwait(false))
             {
                 return; // not contained: a clear collapsed it
             }
@@ -132,22 +140,23 @@ public sealed partial class TieredCache
     /// Removes a batch of keys from Redis and the other instances, then from L1: L1 goes last, because until Redis has
     /// answered this may still be the outage, whose writes L1 must keep. False when Redis failed (the keys stay pending).
     /// </summary>
-    private async Task<bool> RepairKeysAsync(List<string> keys)
+    private async Task<bool> RepairKeysAsync(List<KeyValuePair<RemoteRepair, long>> keys)
     {
-        string[] batch = [.. keys];
+        KeyValuePair<RemoteRepair, long>[] batch = [.. keys];
         keys.Clear();
+        string[] names = batch.Select(pending => pending.Key.Name).ToArray();
         (bool ok, _) = await CommandAndInvalidateAsync(
-            RemoteOperation.RemoveMany, _ => UnlinkAsync(batch.Select(RemoteKey).ToArray()), InvalidationKind.Keys, batch, CancellationToken.None).ConfigureAwait(false);
+            RemoteOperation.RemoveMany, _ => UnlinkAsync(names.Select(RemoteKey).ToArray()), InvalidationKind.Keys, names, CancellationToken.None).ConfigureAwait(false);
         if (!ok)
         {
             return false;
         }
 
-        foreach (string key in batch)
+        foreach (KeyValuePair<RemoteRepair, long> pending in batch)
         {
-            BumpVersion(key);
-            _local.Remove(key);
-            _repairs.Forget(new RemoteRepair(RepairKind.Key, key));
+            BumpVersion(pending.Key.Name);
+            _local.Remove(pending.Key.Name);
+            _repairs.Forget(pending.Key, pending.Value);
         }
 
         Interlocked.Add(ref _repairsReplayed, batch.Length);
@@ -155,8 +164,9 @@ public sealed partial class TieredCache
     }
 
     /// <summary>Replays a clear, a pattern or a group removal: Redis and the other instances first, then L1 (see <see cref="RepairKeysAsync"/>).</summary>
-    private async Task<bool> RepairWideAsync(RemoteRepair repair)
+    private async Task<bool> RepairWideAsync(KeyValuePair<RemoteRepair, long> pending)
     {
+        RemoteRepair repair = pending.Key;
         RemoteCall call = BeginRemote(repair.Kind switch
         {
             RepairKind.All => RemoteOperation.Clear,
@@ -180,14 +190,9 @@ public sealed partial class TieredCache
                     _local.RemoveByPattern(repair.Name);
                     break;
                 default:
-                    string[] removed = await RemoveGroupRemoteAsync(repair.Scope, repair.Name, CancellationToken.None).ConfigureAwait(false);
+                    await RemoveGroupRemoteAsync(repair.Scope, repair.Name, CancellationToken.None).ConfigureAwait(false);
                     Interlocked.Increment(ref _epoch);
                     foreach ((string key, _) in LocalMembers(repair.Name))
-                    {
-                        _local.Remove(key);
-                    }
-
-                    foreach (string key in removed)
                     {
                         _local.Remove(key);
                     }
@@ -203,7 +208,7 @@ public sealed partial class TieredCache
             return false;
         }
 
-        _repairs.Forget(repair);
+        _repairs.Forget(repair, pending.Value);
         Interlocked.Increment(ref _repairsReplayed);
         return true;
     }

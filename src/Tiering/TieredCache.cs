@@ -124,6 +124,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     private long _circuitOpenUntil; // TimeProvider timestamp; 0 while closed
     private readonly RemoteRepairs _repairs = new();
     private readonly TimeSpan _repairSettle; // how long each pass of the repair drain waits first: see DrainRepairsAsync
+    private long _lastRemoteFailure; // Environment.TickCount64 of the last Redis failure: see RepairPassAsync
     private long _repairsReplayed;
     private ChannelMessageQueue? _subscription;
     private readonly Lock _subscribeGate = new();
@@ -1178,6 +1179,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     {
         call.End(_metrics.RemoteDuration, _name, exception);
         Interlocked.Increment(ref _remoteErrors);
+        Volatile.Write(ref _lastRemoteFailure, Environment.TickCount64);
         if (!IsAvailabilityFailure(exception))
         {
             if (_logger is not null)

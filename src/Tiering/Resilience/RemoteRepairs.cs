@@ -45,8 +45,11 @@ internal sealed class RemoteRepairs
     internal const int MaxPending = 100_000;
 
     private static readonly RemoteRepair s_all = new(RepairKind.All, string.Empty);
-    private readonly ConcurrentDictionary<RemoteRepair, byte> _pending = new();
-    private int _count; // mirrors _pending.Count without its locks: read on every Redis success
+    // Each pending repair with the generation of its latest Add: the drain forgets a repair only at the generation it
+    // replayed, so a failure recorded again while the replay ran is not lost.
+    private readonly ConcurrentDictionary<RemoteRepair, long> _pending = new();
+    private long _generation;
+    private int _count; // mirrors _pending.Count without its locks: read by every Redis read (Covers)
     private int _wide;  // pending repairs that are not one key (clear, pattern, group)
     private int _draining;
 
@@ -77,7 +80,8 @@ internal sealed class RemoteRepairs
             repair = s_all;
         }
 
-        if (_pending.TryAdd(repair, 0))
+        long generation = Interlocked.Increment(ref _generation);
+        if (_pending.TryAdd(repair, generation))
         {
             if (repair.Kind != RepairKind.Key)
             {
@@ -85,6 +89,10 @@ internal sealed class RemoteRepairs
             }
 
             Interlocked.Increment(ref _count);
+        }
+        else
+        {
+            _pending[repair] = generation; // still pending (or being replayed): the replay must not forget this one
         }
 
         if (repair.Kind == RepairKind.All)
@@ -102,29 +110,40 @@ internal sealed class RemoteRepairs
     /// <summary>Tells whether a repair is pending.</summary>
     internal bool Contains(RemoteRepair repair) => _pending.ContainsKey(repair);
 
-    /// <summary>Drops a repair the drain has carried out.</summary>
-    /// <returns>Whether it was pending.</returns>
-    internal bool Forget(RemoteRepair repair)
+    /// <summary>Drops a repair the drain has carried out, unless it was recorded again after <paramref name="generation"/>.</summary>
+    internal void Forget(RemoteRepair repair, long generation)
+    {
+        if (_pending.TryRemove(new KeyValuePair<RemoteRepair, long>(repair, generation)))
+        {
+            Counted(repair);
+        }
+    }
+
+    /// <summary>Drops a repair whatever its generation (a clear now covers it).</summary>
+    private void Forget(RemoteRepair repair)
     {
         if (_pending.TryRemove(repair, out _))
         {
-            if (repair.Kind != RepairKind.Key)
-            {
-                Interlocked.Decrement(ref _wide);
-            }
-
-            Interlocked.Decrement(ref _count);
-            return true;
+            Counted(repair);
         }
-
-        return false;
     }
 
-    /// <summary>A snapshot of the pending repairs, a clear first.</summary>
-    internal List<RemoteRepair> Snapshot()
+    /// <summary>Takes a removed repair off the counts.</summary>
+    private void Counted(RemoteRepair repair)
     {
-        var repairs = new List<RemoteRepair>(_pending.Keys);
-        repairs.Sort(static (a, b) => b.Kind.CompareTo(a.Kind)); // All, then patterns and groups, then keys
+        if (repair.Kind != RepairKind.Key)
+        {
+            Interlocked.Decrement(ref _wide);
+        }
+
+        Interlocked.Decrement(ref _count);
+    }
+
+    /// <summary>A snapshot of the pending repairs with their generations, a clear first.</summary>
+    internal List<KeyValuePair<RemoteRepair, long>> Snapshot()
+    {
+        var repairs = new List<KeyValuePair<RemoteRepair, long>>(_pending);
+        repairs.Sort(static (a, b) => b.Key.Kind.CompareTo(a.Key.Kind)); // All, then patterns and groups, then keys
         return repairs;
     }
 
