@@ -15,23 +15,23 @@ namespace Strata.Tiering.Tests.Chaos;
 /// </summary>
 public sealed class RedisChaosTests(ITestOutputHelper output)
 {
-    private static TieredCacheOptions Options(RedisProcess redis, string prefix, bool backplane = true) => new()
+    private static TieredCacheOptions Options(RedisProcess redis, string prefix, bool backplane = true, int circuitBreakMilliseconds = 500) => new()
     {
         Redis = redis.Configuration,
         KeyPrefix = prefix,
         Backplane = backplane,
         OperationTimeout = TimeSpan.FromMilliseconds(500),
-        CircuitBreakDuration = TimeSpan.FromMilliseconds(500),
+        CircuitBreakDuration = TimeSpan.FromMilliseconds(circuitBreakMilliseconds),
     };
 
     /// <summary>A private redis-server, a cache under test and a peer sharing it (whose L1 stays empty for the load's keys).</summary>
     private sealed class Rig : IAsyncDisposable
     {
-        private Rig(RedisProcess redis, string prefix)
+        private Rig(RedisProcess redis, string prefix, int circuitBreakMilliseconds)
         {
             Redis = redis;
             Prefix = prefix;
-            Cache = NewCache(Options(redis, prefix));
+            Cache = NewCache(Options(redis, prefix, circuitBreakMilliseconds: circuitBreakMilliseconds));
             Peer = NewCache(Options(redis, prefix));
         }
 
@@ -45,7 +45,7 @@ public sealed class RedisChaosTests(ITestOutputHelper output)
 
         public TieredCache Peer { get; }
 
-        public static Rig Start() => new(RedisProcess.StartServer(), "chaos:" + Guid.NewGuid().ToString("N")[..8] + ":");
+        public static Rig Start(int circuitBreakMilliseconds = 500) => new(RedisProcess.StartServer(), "chaos:" + Guid.NewGuid().ToString("N")[..8] + ":", circuitBreakMilliseconds);
 
         public async ValueTask DisposeAsync()
         {
@@ -134,7 +134,7 @@ public sealed class RedisChaosTests(ITestOutputHelper output)
     [Fact]
     public async Task RemovalMissedByAFrozenRedis_IsRepairedAfterward_AndNoInstanceReadsTheRemovedValueMeanwhile()
     {
-        await using var rig = Rig.Start();
+        await using var rig = Rig.Start(circuitBreakMilliseconds: 2000); // the writes below must land while it is open
         (RedisProcess redis, int port, TieredCache cache, TieredCache peer) = (rig.Redis, rig.Port, rig.Cache, rig.Peer);
         await cache.SetAsync("gone", "old", new CacheEntryOptions { Indexes = { ["user"] = "alice" } });
         await cache.SetAsync("rewritten", "old");
