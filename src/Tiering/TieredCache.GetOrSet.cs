@@ -67,7 +67,7 @@ public sealed partial class TieredCache
     public ValueTask<T> GetOrSetAsync<T>(string key, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
 #pragma warning restore RS0026
     {
-        ValidateKey(key);
+        ValidateReadKey(key);
         ArgumentNullException.ThrowIfNull(factory);
         return TryPlainHit(key, options, out T? value)
             ? new ValueTask<T>(value!)
@@ -92,7 +92,7 @@ public sealed partial class TieredCache
     public ValueTask<T> GetOrSetAsync<TState, T>(string key, TState state, Func<string, TState, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options = null, CancellationToken cancellationToken = default)
 #pragma warning restore RS0026
     {
-        ValidateKey(key);
+        ValidateReadKey(key);
         ArgumentNullException.ThrowIfNull(factory);
         return TryPlainHit(key, options, out T? value)
             ? new ValueTask<T>(value!)
@@ -164,7 +164,7 @@ public sealed partial class TieredCache
     /// <summary>The get-or-set of the cache and of its namespaces; <paramref name="factoryKey"/> is the key the factory sees.</summary>
     internal ValueTask<T> GetOrSetCore<T>(string key, string factoryKey, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions? options, TimeSpan? defaultTimeToLive, NamespaceCounters? counters, CancellationToken cancellationToken)
     {
-        ValidateKey(key);
+        ValidateReadKey(key);
         ArgumentNullException.ThrowIfNull(factory);
         options ??= CacheEntryOptions.Default;
         LocalEntry? stale = null;
@@ -190,6 +190,7 @@ public sealed partial class TieredCache
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        KeyGuard.Encodable(key, nameof(key));
         KeyGuard.NotReserved(key, nameof(key));
         if (options.HasGroups)
         {

@@ -272,7 +272,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     /// <returns>The value, or a miss. Completes synchronously, allocating nothing, on an L1 hit.</returns>
     public ValueTask<CacheResult<T>> GetAsync<T>(string key, CancellationToken cancellationToken = default)
     {
-        ValidateKey(key);
+        ValidateReadKey(key);
         if (_local.TryGet(key, out LocalEntry? entry))
         {
             if (IsFresh(entry))
@@ -290,6 +290,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             entry = null;
         }
 
+        KeyGuard.Encodable(key, nameof(key));
         return ReadRemoteAsync<T>(key, entry, cancellationToken);
     }
 
@@ -652,6 +653,16 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     private void ValidateKey(string key)
     {
         KeyGuard.Valid(key, nameof(key));
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+    }
+
+    /// <summary>
+    /// <see cref="ValidateKey"/> without the surrogate scan, for the L1 hit paths, which call <see cref="KeyGuard.Encodable"/>
+    /// once they miss (see <see cref="KeyGuard.ValidLength"/>).
+    /// </summary>
+    private void ValidateReadKey(string key)
+    {
+        KeyGuard.ValidLength(key, nameof(key));
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
     }
 

@@ -14,14 +14,29 @@ internal static class KeyGuard
     /// </summary>
     internal static void Valid(string key, string parameterName)
     {
+        ValidLength(key, parameterName);
+        Encodable(key, parameterName);
+    }
+
+    /// <summary>
+    /// The length half of <see cref="Valid"/>, for the L1 hit paths: a key with an unpaired surrogate was never stored,
+    /// so it cannot hit, and those paths check <see cref="Encodable"/> on the way to Redis instead. (Checking on the hit
+    /// too doubled the L1-only hit of <c>TieredCache</c>, 14 to 30 ns.)
+    /// </summary>
+    internal static void ValidLength(string key, string parameterName)
+    {
         ArgumentNullException.ThrowIfNull(key, parameterName);
         if ((uint)(key.Length - 1) >= TieredCache.MaxKeyLength)
         {
             ThrowBadLength(key, parameterName);
         }
+    }
 
-        // Vectorized, so a key without surrogates (almost all of them) costs one pass of a few nanoseconds. (Not
-        // IndexOfAnyInRange: it allocated on every call here, which the hit allocation tests caught.)
+    /// <summary>Throws when <paramref name="key"/> has an unpaired surrogate (see <see cref="ThrowIfUnpairedSurrogate"/>).</summary>
+    internal static void Encodable(string key, string parameterName)
+    {
+        // Vectorized: a key without surrogates (almost all of them) costs one pass. (Not IndexOfAnyInRange: it allocated
+        // on every call here, which the hit allocation tests caught.)
         if (key.AsSpan().ContainsAny(s_surrogates))
         {
             ThrowIfUnpairedSurrogate(key, parameterName);
