@@ -139,10 +139,10 @@ public sealed partial class TieredCache
                 }
             }
 
-            var versions = new (long Slot, long Epoch)[items.Count];
+            var versions = new (long Slot, long Epoch)[items.Count]; // for SettleLocal, after Redis
             for (int i = 0; i < items.Count; i++)
             {
-                versions[i] = (BumpVersion(items[i].Key), Volatile.Read(ref _epoch));
+                versions[i] = BumpForWrite(items[i].Key);
                 SetLocal(items[i].Key, new LocalEntry(items[i].Value, lifetime.FreshUntil), lifetime.Life);
             }
 
@@ -208,11 +208,11 @@ public sealed partial class TieredCache
         }
 
         long local = 0;
-        var versions = new (long Slot, long Epoch)[keys.Count];
+        var versions = new (long Slot, long Epoch)[keys.Count]; // for SettleLocal, after Redis
         for (int i = 0; i < keys.Count; i++)
         {
             string key = keys[i];
-            versions[i] = (BumpVersion(key), Volatile.Read(ref _epoch));
+            versions[i] = BumpForWrite(key);
             local += _local.Remove(key) ? 1 : 0;
         }
 
@@ -260,13 +260,8 @@ public sealed partial class TieredCache
         RemoteCall call = BeginRemote(RemoteOperation.RemoveByPattern);
         try
         {
-            long removed = await UnlinkMatchingAsync(EscapeGlob(_keyPrefix) + pattern, cancellationToken).ConfigureAwait(false);
-            await PublishAsync(InvalidationKind.Pattern, pattern).WaitAsync(cancellationToken).ConfigureAwait(false);
+            long removed = await RemoveMatchingRemoteAsync(pattern, cancellationToken).ConfigureAwait(false);
             OnRemoteSuccess(call);
-            // Again after Redis: a write to a matching key that reached L1 during the scan may have reached Redis before
-            // the UNLINK, and L1 would keep what Redis no longer has (see SettleLocal).
-            Interlocked.Increment(ref _epoch);
-            _local.RemoveByPattern(pattern);
             return removed;
         }
         catch (Exception ex) when (IsRemoteFailure(ex, call))
@@ -294,17 +289,38 @@ public sealed partial class TieredCache
         RemoteCall call = BeginRemote(RemoteOperation.Clear);
         try
         {
-            await UnlinkMatchingAsync(EscapeGlob(_keyPrefix) + "*", cancellationToken).ConfigureAwait(false);
-            await PublishAsync(InvalidationKind.All, Array.Empty<string>()).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await RemoveMatchingRemoteAsync(pattern: null, cancellationToken).ConfigureAwait(false);
             OnRemoteSuccess(call);
-            Interlocked.Increment(ref _epoch); // again after Redis, as RemoveByPatternAsync does
-            _local.Clear();
         }
         catch (Exception ex) when (IsRemoteFailure(ex, call))
         {
             OnRemoteFailure(ex, call);
             Unsynced(RepairKind.All, string.Empty);
         }
+    }
+
+    /// <summary>
+    /// The Redis half of a pattern removal, or with a null <paramref name="pattern"/> of a clear: UNLINK what matches on
+    /// every primary and tell the other instances; then remove from L1 again, because a write to a matching key that
+    /// reached L1 during the scan may have reached Redis before the UNLINK, and L1 would keep what Redis no longer has
+    /// (see <see cref="SettleLocal"/>). Returns the number of keys Redis removed; a Redis failure propagates.
+    /// </summary>
+    private async Task<long> RemoveMatchingRemoteAsync(string? pattern, CancellationToken cancellationToken)
+    {
+        long removed = await UnlinkMatchingAsync(EscapeGlob(_keyPrefix) + (pattern ?? "*"), cancellationToken).ConfigureAwait(false);
+        Task published = pattern is null ? PublishAsync(InvalidationKind.All, Array.Empty<string>()) : PublishAsync(InvalidationKind.Pattern, pattern);
+        await published.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _epoch);
+        if (pattern is null)
+        {
+            _local.Clear();
+        }
+        else
+        {
+            _local.RemoveByPattern(pattern);
+        }
+
+        return removed;
     }
 
     /// <summary>Escapes the glob characters of a literal, so a key prefix matches only itself.</summary>

@@ -178,16 +178,10 @@ public sealed partial class TieredCache
             switch (repair.Kind)
             {
                 case RepairKind.All:
-                    await UnlinkMatchingAsync(EscapeGlob(_keyPrefix) + "*", CancellationToken.None).ConfigureAwait(false);
-                    await PublishAsync(InvalidationKind.All, Array.Empty<string>()).ConfigureAwait(false);
-                    Interlocked.Increment(ref _epoch);
-                    _local.Clear();
+                    await RemoveMatchingRemoteAsync(pattern: null, CancellationToken.None).ConfigureAwait(false);
                     break;
                 case RepairKind.Pattern:
-                    await UnlinkMatchingAsync(EscapeGlob(_keyPrefix) + repair.Name, CancellationToken.None).ConfigureAwait(false);
-                    await PublishAsync(InvalidationKind.Pattern, repair.Name).ConfigureAwait(false);
-                    Interlocked.Increment(ref _epoch);
-                    _local.RemoveByPattern(repair.Name);
+                    await RemoveMatchingRemoteAsync(repair.Name, CancellationToken.None).ConfigureAwait(false);
                     break;
                 default:
                     await RemoveGroupRemoteAsync(repair.Scope, repair.Name, CancellationToken.None).ConfigureAwait(false);

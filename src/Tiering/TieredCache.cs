@@ -343,7 +343,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             }
         }
 
-        (long, long) version = (BumpVersion(key), Volatile.Read(ref _epoch));
+        (long Slot, long Epoch) version = BumpForWrite(key);
         if (_debugLogs)
         {
             LogSet(_logger!, key, timeToLive);
@@ -376,7 +376,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     public async ValueTask<bool> RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
-        (long, long) version = (BumpVersion(key), Volatile.Read(ref _epoch));
+        (long Slot, long Epoch) version = BumpForWrite(key);
         bool local = _local.Remove(key);
         if (!IsRemoteUsable())
         {
@@ -432,7 +432,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     public async ValueTask<CacheResult<T>> GetAndRemoveAsync<T>(string key, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
-        (long, long) version = (BumpVersion(key), Volatile.Read(ref _epoch));
+        (long Slot, long Epoch) version = BumpForWrite(key);
         CacheResult<T> local = _local.TryRemove(key, out LocalEntry? entry) && IsFresh(entry) ? LocalResult<T>(entry) : CacheResult<T>.Miss;
         if (!IsRemoteUsable())
         {
@@ -1233,6 +1233,12 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     }
 
     private long BumpVersion(string key) => Interlocked.Increment(ref _versions[VersionSlot(key)]);
+
+    /// <summary>
+    /// Bumps the key's slot for a write and notes the versions the write made, for <see cref="SettleLocal"/>: the slot as
+    /// this bump left it (not read back, which could already include another write's bump) and the epoch.
+    /// </summary>
+    private (long Slot, long Epoch) BumpForWrite(string key) => (BumpVersion(key), Volatile.Read(ref _epoch));
 
     /// <summary>
     /// Runs once a write's Redis half has succeeded. If another write to the key (or to a key sharing its version slot)
