@@ -81,18 +81,26 @@ internal sealed class RemoteRepairs
         }
 
         long generation = Interlocked.Increment(ref _generation);
-        if (_pending.TryAdd(repair, generation))
+        while (true)
         {
-            if (repair.Kind != RepairKind.Key)
+            if (_pending.TryAdd(repair, generation))
             {
-                Interlocked.Increment(ref _wide);
+                if (repair.Kind != RepairKind.Key)
+                {
+                    Interlocked.Increment(ref _wide);
+                }
+
+                Interlocked.Increment(ref _count);
+                break;
             }
 
-            Interlocked.Increment(ref _count);
-        }
-        else
-        {
-            _pending[repair] = generation; // still pending (or being replayed): the replay must not forget this one
+            // Still pending (or being replayed): a newer generation, so that the replay does not forget this one. Only
+            // an update of the entry seen: had the drain removed it in between, an unconditional store would put it back
+            // uncounted (the counts then drift, which the concurrency test saw); the loop adds it again instead.
+            if (_pending.TryGetValue(repair, out long seen) && _pending.TryUpdate(repair, generation, seen))
+            {
+                break;
+            }
         }
 
         if (repair.Kind == RepairKind.All)
@@ -142,7 +150,14 @@ internal sealed class RemoteRepairs
     /// <summary>A snapshot of the pending repairs with their generations, a clear first.</summary>
     internal List<KeyValuePair<RemoteRepair, long>> Snapshot()
     {
-        var repairs = new List<KeyValuePair<RemoteRepair, long>>(_pending);
+        // Enumerated, not copied: List's copy constructor sizes its array from Count and then asks the dictionary to fill
+        // it, which throws when an Add lands in between (the concurrency test saw it).
+        var repairs = new List<KeyValuePair<RemoteRepair, long>>();
+        foreach (KeyValuePair<RemoteRepair, long> pending in _pending)
+        {
+            repairs.Add(pending);
+        }
+
         repairs.Sort(static (a, b) => b.Key.Kind.CompareTo(a.Key.Kind)); // All, then patterns and groups, then keys
         return repairs;
     }
@@ -150,5 +165,10 @@ internal sealed class RemoteRepairs
     /// <summary>Claims the drain; false when another drain runs.</summary>
     internal bool TryBeginDrain() => Interlocked.CompareExchange(ref _draining, 1, 0) == 0;
 
-    internal void EndDrain() => Volatile.Write(ref _draining, 0);
+    /// <summary>
+    /// Releases the drain. A full fence, not a volatile write: the caller reads <see cref="Any"/> next, and a recorder
+    /// increments the count and then tries to claim the drain, so with a release-only write both could read the other's
+    /// old value (the write still in the store buffer) and leave a repair pending with no drain to run it.
+    /// </summary>
+    internal void EndDrain() => Interlocked.Exchange(ref _draining, 0);
 }

@@ -1,4 +1,6 @@
+using System;
 using System.Linq;
+using System.Threading.Tasks;
 using Xunit;
 
 namespace Strata.Tiering.Tests.Chaos;
@@ -58,4 +60,50 @@ public sealed class RemoteRepairsTests
         Assert.Equal(1, repairs.Count);
         Assert.True(repairs.Covers("anything"));
     }
+
+    [Fact]
+    public async Task RecordingWhileADrainForgets_KeepsTheCountsEqualToTheSet_AndEveryLastRecordingPending()
+    {
+        // Writers keep re-recording a few keys while a drain replays and forgets them: the re-recording of a repair the
+        // drain has just removed must count it again, or the counts drift from the set (a negative count kept the drain
+        // spinning on nothing, and a lost one would hide a pending repair from Any).
+        var repairs = new RemoteRepairs();
+        long deadline = Environment.TickCount64 + 1500; // not a timer: the four loops keep the pool's threads busy
+        Task[] writers = Enumerable.Range(0, 3).Select(w => Task.Run(() =>
+        {
+            for (int i = 0; Environment.TickCount64 < deadline; i++)
+            {
+                repairs.Add(RepairKey("k" + (i % 4)));
+                if (i % 64 == w)
+                {
+                    repairs.Add(new RemoteRepair(RepairKind.Group, "tag", "scope:"));
+                }
+            }
+        })).ToArray();
+        Task drain = Task.Run(() =>
+        {
+            while (Environment.TickCount64 < deadline)
+            {
+                foreach ((RemoteRepair repair, long generation) in repairs.Snapshot())
+                {
+                    repairs.Forget(repair, generation);
+                }
+            }
+        });
+        await Task.WhenAll([.. writers, drain]);
+
+        int pending = repairs.Snapshot().Count;
+        Assert.Equal(pending, repairs.Count);
+        Assert.Equal(pending != 0, repairs.Any);
+        foreach ((RemoteRepair repair, long generation) in repairs.Snapshot())
+        {
+            repairs.Forget(repair, generation);
+        }
+
+        Assert.Equal(0, repairs.Count);
+        Assert.Empty(repairs.Snapshot());
+        Assert.False(repairs.Covers("k0"));
+    }
+
+    private static RemoteRepair RepairKey(string key) => new(RepairKind.Key, key);
 }
