@@ -139,7 +139,7 @@ public sealed partial class TieredCache
                 }
             }
 
-            var versions = new (long Slot, long Epoch)[items.Count]; // for SettleLocal, after Redis
+            var versions = new WriteMark[items.Count]; // for SettleLocal, after Redis
             for (int i = 0; i < items.Count; i++)
             {
                 versions[i] = BumpForWrite(items[i].Key);
@@ -208,7 +208,7 @@ public sealed partial class TieredCache
         }
 
         long local = 0;
-        var versions = new (long Slot, long Epoch)[keys.Count]; // for SettleLocal, after Redis
+        var versions = new WriteMark[keys.Count]; // for SettleLocal, after Redis
         for (int i = 0; i < keys.Count; i++)
         {
             string key = keys[i];

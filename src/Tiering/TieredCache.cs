@@ -27,8 +27,10 @@ namespace Strata.Tiering;
 /// The fill race: a read that fetched the old value from Redis before an invalidation arrived must not install it in
 /// L1 after the invalidation. Every invalidation and every local write bumps a version (one of 1,024 slots by key hash,
 /// plus an epoch for pattern and full clears) before it touches L1; a fill notes the versions before its Redis read,
-/// installs its value, and removes it again if the versions moved meanwhile. The cost is an occasional extra miss,
-/// never a stale read.
+/// installs its value, and removes it again if the versions moved meanwhile. A local write spans a round trip, so it
+/// also bumps its slot again once Redis has answered, and drops L1's copy if a fill on the slot landed meanwhile (a
+/// read that fetched the value Redis held before the write reached it). The cost is an occasional extra miss, never a
+/// stale read.
 /// </para>
 /// <para>
 /// Failure: a read never throws a Redis exception (it is served from L1, a stale L1 value within
@@ -117,8 +119,10 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     private readonly CacheMetrics _metrics;
 
     // Fill-race versions: a slot per key hash and an epoch for pattern and full invalidations. Bumped with Interlocked
-    // before L1 is touched; read with Volatile before and after a fill (see the remarks on the type).
+    // before L1 is touched; read with Volatile before and after a fill (see the remarks on the type). And per slot, the
+    // fills installed, which a local write compares once Redis has answered (see SettleLocal).
     private readonly long[] _versions = new long[VersionSlots];
+    private readonly long[] _fills = new long[VersionSlots];
     private long _epoch;
 
     private long _circuitOpenUntil; // TimeProvider timestamp; 0 while closed
@@ -250,6 +254,9 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     /// <summary>A test hook: runs after a Redis read and before its value is put into L1.</summary>
     internal Func<string, Task>? BeforeLocalFill { get; set; }
 
+    /// <summary>A test hook: runs after a key's write or removal has changed L1 and before its Redis command is sent.</summary>
+    internal Func<Task>? BeforeRemoteWrite { get; set; }
+
     /// <summary>The number of (group, key) listings of L1's index and tag registry, for tests.</summary>
     internal int LocalGroupListings => _groups.Count;
 
@@ -343,7 +350,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             }
         }
 
-        (long Slot, long Epoch) version = BumpForWrite(key);
+        WriteMark version = BumpForWrite(key);
         if (_debugLogs)
         {
             LogSet(_logger!, key, timeToLive);
@@ -376,7 +383,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     public async ValueTask<bool> RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
-        (long Slot, long Epoch) version = BumpForWrite(key);
+        WriteMark version = BumpForWrite(key);
         bool local = _local.Remove(key);
         if (!IsRemoteUsable())
         {
@@ -432,7 +439,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     public async ValueTask<CacheResult<T>> GetAndRemoveAsync<T>(string key, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
-        (long Slot, long Epoch) version = BumpForWrite(key);
+        WriteMark version = BumpForWrite(key);
         CacheResult<T> local = _local.TryRemove(key, out LocalEntry? entry) && IsFresh(entry) ? LocalResult<T>(entry) : CacheResult<T>.Miss;
         if (!IsRemoteUsable())
         {
@@ -472,7 +479,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
         TimeSpan? newTimeToLive = timeToLive == Timeout.InfiniteTimeSpan ? null : TimeToLiveGuard.AtMostMaximum(timeToLive, nameof(timeToLive));
         WriteLifetime lifetime = LifetimeOf(newTimeToLive);
-        BumpVersion(key);
+        WriteMark version = BumpForWrite(key);
         if (!IsRemoteUsable())
         {
             Unsynced(RepairKind.Key, key);
@@ -487,7 +494,13 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         RedisKey[] keys = IsCluster() ? [RemoteKey(key)] : [RemoteKey(key), GroupRecordKey(scope, key)]; // no indexed values on a cluster
         (bool ok, RedisResult result) = await CommandAndInvalidateAsync(
             RemoteOperation.Expire, database => database.ScriptEvaluateAsync(ExpireScript, keys, [lifetime.LogicalExpiry, physical, raw]), key, cancellationToken).ConfigureAwait(false);
-        return ok ? (long)result == 1 : local;
+        if (!ok)
+        {
+            return local;
+        }
+
+        SettleLocal(key, version); // a read that fetched the value with its old time to live meanwhile does not keep it
+        return (long)result == 1;
     }
 
     /// <summary>
@@ -849,6 +862,9 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     private void FillLocal(string key, LocalEntry fill, TimeSpan? life, (long Slot, long Epoch) before)
     {
         SetLocal(key, fill, life);
+        // Counted for a local write in flight on the slot (see SettleLocal); a full fence, so that either that write's
+        // last bump is read below or the write sees this count.
+        Interlocked.Increment(ref _fills[VersionSlot(key)]);
         if (VersionsOf(key) != before)
         {
             _local.Remove(key);
@@ -927,6 +943,11 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
 
     private async Task<(bool Ok, TResult Result)> CommandAndInvalidateAsync<TResult>(RemoteOperation operation, Func<IDatabase, Task<TResult>> command, InvalidationKind kind, string[] keys, CancellationToken cancellationToken)
     {
+        if (BeforeRemoteWrite is { } hook)
+        {
+            await hook().ConfigureAwait(false);
+        }
+
         RemoteCall call = BeginRemote(operation);
         try
         {
@@ -947,9 +968,14 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
     }
 
-    private async ValueTask WriteRemoteAsync(string key, (long Slot, long Epoch) version, PooledBufferWriter envelope, TimeSpan? life, string scope, string[]? groups, CancellationToken cancellationToken)
+    private async ValueTask WriteRemoteAsync(string key, WriteMark version, PooledBufferWriter envelope, TimeSpan? life, string scope, string[]? groups, CancellationToken cancellationToken)
     {
         bool settled = false; // the buffers go back to the pool only once Redis no longer reads them
+        if (BeforeRemoteWrite is { } hook)
+        {
+            await hook().ConfigureAwait(false);
+        }
+
         RemoteCall call = BeginRemote(RemoteOperation.Set);
         try
         {
@@ -1101,7 +1127,6 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return;
         }
 
-        Interlocked.Increment(ref _invalidationsReceived);
         switch (invalidation.Kind)
         {
             case InvalidationKind.Key:
@@ -1122,6 +1147,10 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
                 _local.Clear();
                 break;
         }
+
+        // Counted once applied, as documented: a reader that sees the count (a test waiting for quiescence) must also see
+        // the removal. Counted before it, the soak read a removed value from L1 under load, between the two.
+        Interlocked.Increment(ref _invalidationsReceived);
     }
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
@@ -1235,28 +1264,42 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
     private long BumpVersion(string key) => Interlocked.Increment(ref _versions[VersionSlot(key)]);
 
     /// <summary>
-    /// Bumps the key's slot for a write and notes the versions the write made, for <see cref="SettleLocal"/>: the slot as
-    /// this bump left it (not read back, which could already include another write's bump) and the epoch.
+    /// Bumps the key's slot for a write, before it touches L1, and notes what <see cref="SettleLocal"/> compares once
+    /// Redis has answered: the slot as this bump left it (not read back, which could already include another write's
+    /// bump), the epoch, and the slot's fill count.
     /// </summary>
-    private (long Slot, long Epoch) BumpForWrite(string key) => (BumpVersion(key), Volatile.Read(ref _epoch));
+    private WriteMark BumpForWrite(string key)
+    {
+        int slot = VersionSlot(key);
+        long fills = Volatile.Read(ref _fills[slot]);
+        return new WriteMark(Interlocked.Increment(ref _versions[slot]), Volatile.Read(ref _epoch), fills);
+    }
 
     /// <summary>
-    /// Runs once a write's Redis half has succeeded. If another write to the key (or to a key sharing its version slot)
-    /// started since this one bumped the slot, or a pattern, group or full removal moved the epoch (both noted in
-    /// <paramref name="version"/>), the two may have reached L1 and Redis in opposite orders (each writes L1 first, then
-    /// sends to Redis), leaving L1 with one and Redis with the other. L1's copy is then dropped, and the slot bumped so
-    /// a read in flight does not put back what it fetched: the next read takes Redis's value. The instance ignores its
-    /// own invalidations, so nothing else would catch this; the tiered soak found it with two threads writing and
-    /// removing one key.
+    /// Runs once a write's Redis half has succeeded: bumps the key's slot again, then drops L1's copy if, since the
+    /// write began (<paramref name="mark"/>), the slot or the epoch moved or a fill landed on the slot. The instance
+    /// ignores its own invalidations, so nothing else catches either race the tiered soak found:
+    /// <list type="bullet">
+    /// <item>Another write to the key (or a key sharing its slot), or a pattern, group or full removal, ran meanwhile:
+    /// the two may have reached L1 and Redis in opposite orders (each writes L1 first, then Redis), leaving L1 with one
+    /// and Redis with the other.</item>
+    /// <item>A read noted the versions after this write's first bump and read Redis before the write reached it, then
+    /// installed that older value after the write's L1 change (its own check passed: nothing had moved).</item>
+    /// </list>
+    /// The second bump, first, makes a read still in flight drop what it fetched; the next read takes Redis's value.
     /// </summary>
-    private void SettleLocal(string key, (long Slot, long Epoch) version)
+    private void SettleLocal(string key, WriteMark mark)
     {
-        if (VersionsOf(key) != version)
+        int slot = VersionSlot(key);
+        long slotNow = Interlocked.Increment(ref _versions[slot]); // a full fence: see FillLocal
+        if (slotNow != mark.Slot + 1 || Volatile.Read(ref _epoch) != mark.Epoch || Volatile.Read(ref _fills[slot]) != mark.Fills)
         {
-            BumpVersion(key);
             _local.Remove(key);
         }
     }
+
+    /// <summary>What a local write noted when it began: see <see cref="BumpForWrite"/>.</summary>
+    private readonly record struct WriteMark(long Slot, long Epoch, long Fills);
 
     private static int VersionSlot(string key) => key.GetHashCode() & (VersionSlots - 1);
 

@@ -217,6 +217,58 @@ public abstract class TieredCacheContractTests : IDisposable
     }
 
     [Fact]
+    public async Task FillRace_ReadDuringAnOwnRemoval_FetchingTheValueBeforeTheRemovalReachedRedis_DoesNotKeepItInL1()
+    {
+        TieredCache writer = NewCache(), a = NewCache();
+        await writer.SetAsync("k", "old"); // in Redis, not in A's L1
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        a.BeforeRemoteWrite = () =>
+        {
+            reached.TrySetResult();
+            return release.Task;
+        };
+
+        // A's removal has bumped the key's version and changed L1, and is held before its DEL.
+        Task<bool> removal = a.RemoveAsync("k").AsTask();
+        await reached.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        a.BeforeRemoteWrite = null;
+
+        // A read now notes the versions after that bump and reads Redis before the DEL: nothing moves during its read.
+        Assert.Equal("old", (await a.GetAsync<string>("k")).Value); // concurrent with the removal: either answer is right
+        release.SetResult();
+        Assert.True(await removal);
+
+        Assert.False(a.Local.TryGet("k", out _), "the value the removal deleted from Redis stayed in L1");
+        Assert.Equal(CacheResult<string>.Miss, await a.GetAsync<string>("k"));
+    }
+
+    [Fact]
+    public async Task FillRace_ReadDuringAnOwnWrite_FetchingTheOldValueAfterL1LostTheNewOne_DoesNotKeepIt()
+    {
+        TieredCache a = NewCache();
+        await a.SetAsync("k", "old");
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        a.BeforeRemoteWrite = () =>
+        {
+            reached.TrySetResult();
+            return release.Task;
+        };
+
+        Task write = a.SetAsync("k", "new").AsTask(); // in L1, held before its SET
+        await reached.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        a.BeforeRemoteWrite = null;
+        a.Local.Remove("k"); // as an eviction of a bounded L1 would, before Redis has the new value
+
+        Assert.Equal("old", (await a.GetAsync<string>("k")).Value); // refilled from Redis, which still holds "old"
+        release.SetResult();
+        await write;
+
+        Assert.Equal("new", (await a.GetAsync<string>("k")).Value); // never "old" from L1 while Redis holds "new"
+    }
+
+    [Fact]
     public async Task GetAsync_UndecodableOrOtherTypeInRedis_IsACountedMiss()
     {
         TieredCache cache = NewCache();

@@ -31,6 +31,7 @@ internal sealed class ChaosLoad
     private readonly ConcurrentQueue<string> _problems = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<string, (string? Value, int Window)>[] _written;
+    private readonly Dictionary<string, Queue<string>>[] _history; // the last operations on each key, for the problem reports
     private Task[] _tasks = [];
     private int _window; // > 0 while strict; each strict window has its own number
     private long _operations;
@@ -48,6 +49,7 @@ internal sealed class ChaosLoad
         _workers = workers;
         _keysPerWorker = keysPerWorker;
         _written = Enumerable.Range(0, workers).Select(_ => new Dictionary<string, (string?, int)>()).ToArray();
+        _history = Enumerable.Range(0, workers).Select(_ => new Dictionary<string, Queue<string>>()).ToArray();
     }
 
     public long Operations => Interlocked.Read(ref _operations);
@@ -105,6 +107,7 @@ internal sealed class ChaosLoad
     {
         var random = new Random(worker + 1);
         Dictionary<string, (string? Value, int Window)> written = _written[worker];
+        Dictionary<string, Queue<string>> history = _history[worker];
         long sequence = 0;
         while (!_stop.IsCancellationRequested)
         {
@@ -112,9 +115,10 @@ internal sealed class ChaosLoad
             string value = $"{worker}:{sequence++}";
             int window = Volatile.Read(ref _window);
             var watch = Stopwatch.StartNew();
+            int operation = random.Next(10);
             try
             {
-                switch (random.Next(10))
+                switch (operation)
                 {
                     case 0:
                     case 1:
@@ -154,6 +158,7 @@ internal sealed class ChaosLoad
             }
 
             Interlocked.Increment(ref _operations);
+            Remember(key, $"{OperationName(operation)} '{value}' in window {window}, {watch.Elapsed.TotalMilliseconds:F0} ms, then {_cache.State}, {_cache.PendingRepairs} repairs pending");
             long ticks = watch.Elapsed.Ticks;
             long max;
             while (ticks > (max = Interlocked.Read(ref _maxTicks)) && Interlocked.CompareExchange(ref _maxTicks, ticks, max) != max)
@@ -169,13 +174,29 @@ internal sealed class ChaosLoad
                 }
             }
 
+            void Remember(string k, string what)
+            {
+                if (!history.TryGetValue(k, out Queue<string>? last))
+                {
+                    history[k] = last = new Queue<string>();
+                }
+
+                last.Enqueue(what);
+                if (last.Count > 8)
+                {
+                    last.Dequeue();
+                }
+            }
+
+            string History(string k) => history.TryGetValue(k, out Queue<string>? last) ? string.Join(" | ", last) : "none";
+
             void Read(string k, CacheResult<string> read, string? factoryValue)
             {
                 (string? last, int writtenIn) = written.TryGetValue(k, out (string? Value, int Window) w) ? w : (null, 0);
                 if (read.HasValue && read.Value != last && read.Value != factoryValue)
                 {
                     Interlocked.Increment(ref _staleReads);
-                    _problems.Enqueue($"{k}: read '{read.Value}', last written {(last is null ? "nothing" : "'" + last + "'")}");
+                    _problems.Enqueue($"{k}: read '{read.Value}', last written {(last is null ? "nothing" : "'" + last + "'")}; {_cache.GetStatistics().RemoteErrors} Redis errors so far; the key's last operations: {History(k)}");
                 }
 
                 // Strict only when the whole operation ran inside the window the write was made in.
@@ -192,6 +213,15 @@ internal sealed class ChaosLoad
             }
         }
     }
+
+    private static string OperationName(int operation) => operation switch
+    {
+        0 or 1 => "set",
+        2 => "remove",
+        3 => "get-or-set",
+        4 => "get-many",
+        _ => "get",
+    };
 
     private static Task Guard(Task call) => call.WaitAsync(Liveness);
 

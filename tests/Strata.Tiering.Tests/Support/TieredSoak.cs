@@ -85,7 +85,7 @@ internal static class TieredSoak
                 if (seen != truth)
                 {
                     stale++;
-                    Interlocked.CompareExchange(ref firstProblem, $"'{key}': an instance reads {Show(seen)}, Redis holds {Show(truth)}", null);
+                    Interlocked.CompareExchange(ref firstProblem, $"'{key}': instance {Array.IndexOf(instances, instance)} reads {Show(seen)}, Redis holds {Show(truth)} ({Describe(instances)})", null);
                 }
             }
         }
@@ -93,6 +93,12 @@ internal static class TieredSoak
         long delivered = first.GetStatistics().InvalidationsReceived + second.GetStatistics().InvalidationsReceived;
         return new Result(2L * threadsPerInstance * operationsPerThread, watch.Elapsed.TotalSeconds, keys.Length, withValues, stale, exceptions, delivered, firstProblem);
     }
+
+    private static string Describe(TieredCache[] instances) => string.Join("; ", instances.Select((instance, i) =>
+    {
+        TieredCacheStatistics statistics = instance.GetStatistics();
+        return $"instance {i}: {statistics.RemoteErrors} Redis errors, {instance.PendingRepairs} repairs pending, {statistics.RepairsReplayed} replayed";
+    }));
 
     private static string Show(CacheResult<string> result) => result.HasValue ? "'" + result.Value + "'" : "nothing";
 
