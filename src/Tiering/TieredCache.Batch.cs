@@ -72,6 +72,7 @@ public sealed partial class TieredCache
             remoteKeys[m] = RemoteKey(keys[misses[m]]);
         }
 
+        long repairs = _repairs.Mark;
         RedisValue[] values;
         RemoteCall call = BeginRemote(RemoteOperation.GetMany);
         try
@@ -94,7 +95,7 @@ public sealed partial class TieredCache
         for (int m = 0; m < misses.Count; m++)
         {
             int i = misses[m];
-            RedisValue value = _repairs.Covers(keys[i]) ? RedisValue.Null : values[m]; // see ReadRemoteAsync
+            RedisValue value = _repairs.Covers(keys[i], repairs) ? RedisValue.Null : values[m]; // see ReadRemoteAsync
             results[i] = AcceptRemote<T>(value, now, out LocalEntry? fill, out TimeSpan? life);
             if (fill is not null)
             {

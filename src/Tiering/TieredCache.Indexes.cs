@@ -84,6 +84,7 @@ public sealed partial class TieredCache
 
     internal async ValueTask<IReadOnlyDictionary<string, T>> GroupValuesAsync<T>(string scope, string group, CancellationToken cancellationToken)
     {
+        long repairs = _repairs.Mark;
         RedisResult[]? reply = await QueryRemoteAsync(scope, group, values: true, cancellationToken).ConfigureAwait(false);
         var found = new Dictionary<string, T>(StringComparer.Ordinal);
         if (reply is null)
@@ -102,7 +103,7 @@ public sealed partial class TieredCache
         for (int i = 0; i < reply.Length; i += 2)
         {
             string member = (string)reply[i]!;
-            if (_repairs.Covers(member))
+            if (_repairs.Covers(member, repairs))
             {
                 continue; // see ReadRemoteAsync: Redis may hold what this instance overwrote or removed during an outage
             }

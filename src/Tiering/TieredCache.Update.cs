@@ -83,6 +83,7 @@ public sealed partial class TieredCache
         while (true)
         {
             (long Slot, long Epoch) before = VersionsOf(key);
+            long repairs = _repairs.Mark;
             RedisValue raw;
             RemoteCall call = BeginRemote(RemoteOperation.Get);
             try
@@ -98,7 +99,7 @@ public sealed partial class TieredCache
             }
 
             Instant now = Now();
-            if (raw.IsNull || _repairs.Covers(key))
+            if (raw.IsNull || _repairs.Covers(key, repairs))
             {
                 return CacheResult<T>.Miss; // missing, or Redis may hold what this instance removed during an outage
             }

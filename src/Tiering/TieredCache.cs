@@ -775,6 +775,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         }
 
         (long Slot, long Epoch) before = VersionsOf(key);
+        long repairs = _repairs.Mark;
         RedisValue raw;
         RemoteCall call = BeginRemote(RemoteOperation.Get);
         try
@@ -788,7 +789,7 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             return FailSafe<T>(stale);
         }
 
-        if (_repairs.Covers(key))
+        if (_repairs.Covers(key, repairs))
         {
             raw = RedisValue.Null; // Redis may still hold what this instance overwrote or removed during an outage
         }

@@ -49,6 +49,7 @@ internal sealed class RemoteRepairs
     // replayed, so a failure recorded again while the replay ran is not lost.
     private readonly ConcurrentDictionary<RemoteRepair, long> _pending = new();
     private long _generation;
+    private long _replays; // repairs carried out (or about to be): see Mark
     private int _count; // mirrors _pending.Count without its locks: read by every Redis read (Covers)
     private int _wide;  // pending repairs that are not one key (clear, pattern, group)
     private int _draining;
@@ -66,6 +67,17 @@ internal sealed class RemoteRepairs
     /// </summary>
     internal bool Covers(string key) =>
         Volatile.Read(ref _count) != 0 && (Volatile.Read(ref _wide) != 0 || _pending.ContainsKey(new RemoteRepair(RepairKind.Key, key)));
+
+    /// <summary>Gets a mark of the repairs carried out so far, noted before a Redis read for <see cref="Covers(string, long)"/>.</summary>
+    internal long Mark => Volatile.Read(ref _replays);
+
+    /// <summary>
+    /// <see cref="Covers(string)"/> after a Redis read that began at <paramref name="mark"/>, which also holds when any
+    /// repair was carried out meanwhile: the reply may have been read before the repair's removal reached Redis and be
+    /// checked only after the repair was forgotten (on a starved thread pool; the SIGSTOP chaos test saw it). Such a
+    /// read is then a miss, which costs a round trip only while a drain runs.
+    /// </summary>
+    internal bool Covers(string key, long mark) => Covers(key) || Volatile.Read(ref _replays) != mark;
 
     /// <summary>Records a repair; past the bound, the whole set becomes one clear.</summary>
     internal void Add(RemoteRepair repair)
@@ -121,6 +133,7 @@ internal sealed class RemoteRepairs
     /// <summary>Drops a repair the drain has carried out, unless it was recorded again after <paramref name="generation"/>.</summary>
     internal void Forget(RemoteRepair repair, long generation)
     {
+        Interlocked.Increment(ref _replays); // before the removal: a read that no longer sees the repair sees this
         if (_pending.TryRemove(new KeyValuePair<RemoteRepair, long>(repair, generation)))
         {
             Counted(repair);
@@ -130,6 +143,7 @@ internal sealed class RemoteRepairs
     /// <summary>Drops a repair whatever its generation (a clear now covers it).</summary>
     private void Forget(RemoteRepair repair)
     {
+        Interlocked.Increment(ref _replays); // as above (this one's clear covers everything anyway)
         if (_pending.TryRemove(repair, out _))
         {
             Counted(repair);

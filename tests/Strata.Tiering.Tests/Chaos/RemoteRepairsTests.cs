@@ -27,6 +27,22 @@ public sealed class RemoteRepairsTests
     }
 
     [Fact]
+    public void ARepairCarriedOutDuringARead_StillCoversThatRead_NotTheNextOne()
+    {
+        var repairs = new RemoteRepairs();
+        var key = new RemoteRepair(RepairKind.Key, "k");
+        repairs.Add(key);
+        long mark = repairs.Mark; // a read notes the mark, then sends its GET, which Redis answers before the repair's UNLINK
+
+        repairs.Forget(key, repairs.Snapshot().Single().Value); // the drain replays and forgets it before the reply is checked
+
+        Assert.False(repairs.Covers("k"));
+        Assert.True(repairs.Covers("k", mark), "the reply may predate the repair's removal");
+        Assert.True(repairs.Covers("other", mark)); // which key a replay was for is not kept: any replay does
+        Assert.False(repairs.Covers("k", repairs.Mark)); // a read that began after the replay trusts Redis again
+    }
+
+    [Fact]
     public void PendingGroupsPatternsOrClears_CoverEveryKey_KeysOnlyThemselves()
     {
         var repairs = new RemoteRepairs();
