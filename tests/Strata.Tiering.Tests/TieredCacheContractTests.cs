@@ -192,24 +192,19 @@ public abstract class TieredCacheContractTests : IDisposable
     {
         TieredCache a = NewCache(), b = NewCache();
         await a.SetAsync("k", "old");
-        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        b.BeforeLocalFill = async _ =>
-        {
-            reached.TrySetResult();
-            await release.Task;
-        };
+        var gate = new Gate();
+        b.BeforeLocalFill = _ => gate.Hold();
 
         // B reads "old" from Redis and is held before putting it into L1.
         Task<CacheResult<string>> read = b.GetAsync<string>("k").AsTask();
-        await reached.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await gate.Reached();
         b.BeforeLocalFill = null;
 
         // A writes "new"; its invalidation reaches B while B's read is still open.
         long before = b.GetStatistics().InvalidationsReceived;
         await a.SetAsync("k", "new");
         await Eventually.True(() => b.GetStatistics().InvalidationsReceived > before, "the invalidation to reach B");
-        release.SetResult();
+        gate.Release();
 
         Assert.Equal("old", (await read).Value); // the read began before the write: it may return the old value...
         Assert.False(b.Local.TryGet("k", out _), "...but must not leave it in L1");
@@ -221,22 +216,17 @@ public abstract class TieredCacheContractTests : IDisposable
     {
         TieredCache writer = NewCache(), a = NewCache();
         await writer.SetAsync("k", "old"); // in Redis, not in A's L1
-        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        a.BeforeRemoteWrite = () =>
-        {
-            reached.TrySetResult();
-            return release.Task;
-        };
+        var gate = new Gate();
+        a.BeforeRemoteWrite = gate.Hold;
 
         // A's removal has bumped the key's version and changed L1, and is held before its DEL.
         Task<bool> removal = a.RemoveAsync("k").AsTask();
-        await reached.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await gate.Reached();
         a.BeforeRemoteWrite = null;
 
         // A read now notes the versions after that bump and reads Redis before the DEL: nothing moves during its read.
         Assert.Equal("old", (await a.GetAsync<string>("k")).Value); // concurrent with the removal: either answer is right
-        release.SetResult();
+        gate.Release();
         Assert.True(await removal);
 
         Assert.False(a.Local.TryGet("k", out _), "the value the removal deleted from Redis stayed in L1");
@@ -248,21 +238,16 @@ public abstract class TieredCacheContractTests : IDisposable
     {
         TieredCache a = NewCache();
         await a.SetAsync("k", "old");
-        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        a.BeforeRemoteWrite = () =>
-        {
-            reached.TrySetResult();
-            return release.Task;
-        };
+        var gate = new Gate();
+        a.BeforeRemoteWrite = gate.Hold;
 
         Task write = a.SetAsync("k", "new").AsTask(); // in L1, held before its SET
-        await reached.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await gate.Reached();
         a.BeforeRemoteWrite = null;
         a.Local.Remove("k"); // as an eviction of a bounded L1 would, before Redis has the new value
 
         Assert.Equal("old", (await a.GetAsync<string>("k")).Value); // refilled from Redis, which still holds "old"
-        release.SetResult();
+        gate.Release();
         await write;
 
         Assert.Equal("new", (await a.GetAsync<string>("k")).Value); // never "old" from L1 while Redis holds "new"

@@ -85,7 +85,7 @@ internal static class TieredSoak
                 if (seen != truth)
                 {
                     stale++;
-                    Interlocked.CompareExchange(ref firstProblem, $"'{key}': instance {Array.IndexOf(instances, instance)} reads {Show(seen)}, Redis holds {Show(truth)} ({Describe(instances)})", null);
+                    Interlocked.CompareExchange(ref firstProblem, $"'{key}': instance {Array.IndexOf(instances, instance)} reads {Show(seen)}, Redis holds {Show(truth)} ({Describe([.. instances, observer])})", null);
                 }
             }
         }
