@@ -31,7 +31,7 @@ internal sealed class ChaosLoad
     private readonly ConcurrentQueue<string> _problems = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<string, (string? Value, int Window)>[] _written;
-    private readonly Dictionary<string, Queue<string>>[] _history; // the last operations on each key, for the problem reports
+    private readonly Dictionary<string, Queue<Done>>[] _history; // the last operations on each key, for the problem reports
     private Task[] _tasks = [];
     private int _window; // > 0 while strict; each strict window has its own number
     private long _operations;
@@ -49,7 +49,7 @@ internal sealed class ChaosLoad
         _workers = workers;
         _keysPerWorker = keysPerWorker;
         _written = Enumerable.Range(0, workers).Select(_ => new Dictionary<string, (string?, int)>()).ToArray();
-        _history = Enumerable.Range(0, workers).Select(_ => new Dictionary<string, Queue<string>>()).ToArray();
+        _history = Enumerable.Range(0, workers).Select(_ => new Dictionary<string, Queue<Done>>()).ToArray();
     }
 
     public long Operations => Interlocked.Read(ref _operations);
@@ -107,7 +107,7 @@ internal sealed class ChaosLoad
     {
         var random = new Random(worker + 1);
         Dictionary<string, (string? Value, int Window)> written = _written[worker];
-        Dictionary<string, Queue<string>> history = _history[worker];
+        Dictionary<string, Queue<Done>> history = _history[worker];
         long sequence = 0;
         while (!_stop.IsCancellationRequested)
         {
@@ -158,7 +158,7 @@ internal sealed class ChaosLoad
             }
 
             Interlocked.Increment(ref _operations);
-            Remember(key, $"{OperationName(operation)} '{value}' in window {window}, {watch.Elapsed.TotalMilliseconds:F0} ms, then {_cache.State}, {_cache.PendingRepairs} repairs pending");
+            Remember(key, new Done(operation, value, window, watch.Elapsed, _cache.State, _cache.PendingRepairs)); // formatted only for a report
             long ticks = watch.Elapsed.Ticks;
             long max;
             while (ticks > (max = Interlocked.Read(ref _maxTicks)) && Interlocked.CompareExchange(ref _maxTicks, ticks, max) != max)
@@ -174,11 +174,11 @@ internal sealed class ChaosLoad
                 }
             }
 
-            void Remember(string k, string what)
+            void Remember(string k, Done what)
             {
-                if (!history.TryGetValue(k, out Queue<string>? last))
+                if (!history.TryGetValue(k, out Queue<Done>? last))
                 {
-                    history[k] = last = new Queue<string>();
+                    history[k] = last = new Queue<Done>();
                 }
 
                 last.Enqueue(what);
@@ -188,7 +188,7 @@ internal sealed class ChaosLoad
                 }
             }
 
-            string History(string k) => history.TryGetValue(k, out Queue<string>? last) ? string.Join(" | ", last) : "none";
+            string History(string k) => history.TryGetValue(k, out Queue<Done>? last) ? string.Join(" | ", last) : "none";
 
             void Read(string k, CacheResult<string> read, string? factoryValue)
             {
@@ -214,14 +214,22 @@ internal sealed class ChaosLoad
         }
     }
 
-    private static string OperationName(int operation) => operation switch
+    /// <summary>One operation of a worker on a key, as a problem report shows it.</summary>
+    private readonly record struct Done(int Operation, string Value, int Window, TimeSpan Took, TieredCacheState After, int PendingRepairs)
     {
-        0 or 1 => "set",
-        2 => "remove",
-        3 => "get-or-set",
-        4 => "get-many",
-        _ => "get",
-    };
+        public override string ToString()
+        {
+            string name = Operation switch
+            {
+                0 or 1 => "set",
+                2 => "remove",
+                3 => "get-or-set",
+                4 => "get-many",
+                _ => "get",
+            };
+            return $"{name} '{Value}' in window {Window}, {Took.TotalMilliseconds:F0} ms, then {After}, {PendingRepairs} repairs pending";
+        }
+    }
 
     private static Task Guard(Task call) => call.WaitAsync(Liveness);
 
