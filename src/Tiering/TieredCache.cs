@@ -1082,7 +1082,11 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
             }
             catch (Exception ex) when (IsRemoteFailure(ex, call))
             {
-                OnRemoteFailure(ex, call);
+                // While the connection is up, counted and logged but the circuit stays as it is: the subscription has its
+                // own retry (ResubscribeAsync), and its timeout says nothing of the commands. One that timed out on a busy
+                // machine at start-up used to open the circuit, so the cache's first writes skipped Redis. With the
+                // connection down, the commands would fail too: the circuit opens, so they fail fast.
+                OnRemoteFailure(ex, call, opensCircuit: !_redis!.IsConnected);
                 return false;
             }
         }
@@ -1216,12 +1220,12 @@ public sealed partial class TieredCache : IDisposable, IAsyncDisposable
         ReportUp();
     }
 
-    private void OnRemoteFailure(Exception exception, in RemoteCall call)
+    private void OnRemoteFailure(Exception exception, in RemoteCall call, bool opensCircuit = true)
     {
         call.End(_metrics.RemoteDuration, _name, exception);
         Interlocked.Increment(ref _remoteErrors);
         Volatile.Write(ref _lastRemoteFailure, Environment.TickCount64);
-        if (!IsAvailabilityFailure(exception))
+        if (!opensCircuit || !IsAvailabilityFailure(exception))
         {
             if (_logger is not null)
             {

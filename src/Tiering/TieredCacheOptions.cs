@@ -63,7 +63,11 @@ public sealed class TieredCacheOptions
     /// </summary>
     public TimeSpan? FailSafeMaxDuration { get; set; }
 
-    /// <summary>Gets or sets how long Redis is left alone after a connection failure or timeout. Default 2 seconds.</summary>
+    /// <summary>
+    /// Gets or sets how long Redis is left alone after a command's connection failure or timeout. Default 2 seconds. A
+    /// backplane subscription that fails while the connection is up does not open the circuit: it is retried on its
+    /// own.
+    /// </summary>
     public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Gets or sets the longest a Redis command may take before it counts as failed. Default 1 second.</summary>

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
 using Strata.Tiering.Tests.Support;
 using Xunit;
 
@@ -224,6 +225,35 @@ public class TieredCacheResilienceTests
         await writer.SetAsync("k", "v2");
 
         await Eventually.True(async () => (await late.GetAsync<string>("k")).Value == "v2", "the invalidation to reach the late subscriber");
+    }
+
+    [Fact]
+    public async Task SubscriptionThatTimesOut_LeavesTheCircuitClosed_SoWritesReachRedis_AndIsRetried()
+    {
+        // A busy machine: the subscription's first attempt times out while commands go through. It used to open the
+        // circuit, so the cache's first writes skipped Redis (the Extensions metrics test failed on it in CI).
+        using RedisProcess redis = RedisProcess.StartServer();
+        using ConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        int failures = 1;
+        IConnectionMultiplexer slowSubscriptions = Forwarder<IConnectionMultiplexer>.Create(connection, (method, _, forward) =>
+            method.Name != nameof(IConnectionMultiplexer.GetSubscriber) ? forward()
+            : Forwarder<ISubscriber>.Create((ISubscriber)forward()!, (subscriberMethod, _, subscriberForward) =>
+                subscriberMethod.Name == nameof(ISubscriber.Subscribe) && Interlocked.Decrement(ref failures) >= 0
+                    ? throw new TimeoutException("The test's subscription timed out.")
+                    : subscriberForward()));
+        await using var cache = new TieredCache(new TieredCacheOptions(), slowSubscriptions);
+        await using var peer = new TieredCache(new TieredCacheOptions { Redis = redis.Configuration });
+
+        Assert.Equal(1, cache.GetStatistics().RemoteErrors); // counted all the same
+        Assert.Equal(TieredCacheState.Connected, cache.State);
+        await cache.SetAsync("k", "v1");
+        Assert.Equal(0, cache.PendingRepairs); // not skipped: Redis has it
+        Assert.Equal(new CacheResult<string>(true, "v1"), await peer.GetAsync<string>("k"));
+
+        await Eventually.True(() => cache.IsSubscribed, "the subscription's retry");
+        await peer.SetAsync("k", "v2");
+        await Eventually.True(async () => (await cache.GetAsync<string>("k")).Value == "v2", "the peer's invalidation");
+        Assert.Equal(1, cache.GetStatistics().RemoteErrors);
     }
 
     [Fact]
