@@ -70,7 +70,11 @@ public class MetricsTests(SingleRedis redis) : IClassFixture<SingleRedis>
         using var writerMetrics = new MetricCollector(writerHost.Services.GetRequiredService<IMeterFactory>());
         using var readerMetrics = new MetricCollector(readerHost.Services.GetRequiredService<IMeterFactory>());
         TieredCache writer = writerHost.Cache(), reader = readerHost.Cache();
-        await Eventually.True(() => reader.GetStatistics().InvalidationsReceived == 0 && reader.State == TieredCacheState.Connected, "the reader to connect");
+        // Both subscriptions in place: on a busy machine a first attempt may time out, and the cache retries it in the
+        // background; an invalidation published before then would never reach the reader.
+        await Eventually.True(
+            () => writer.State == TieredCacheState.Connected && reader.State == TieredCacheState.Connected && writer.IsSubscribed && reader.IsSubscribed,
+            "both caches to connect and subscribe");
 
         await writer.SetAsync("k", "v");      // L2 set + one invalidation sent
         await writer.RemoveAsync("other");    // L2 remove + one invalidation sent
