@@ -6,6 +6,7 @@ using BitFaster.Caching.Lru;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
+using Strata.Engine;
 using ZiggyCreatures.Caching.Fusion;
 
 namespace Strata.Bench;

@@ -8,10 +8,10 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
+using Strata.Bench;
+using Strata.Engine;
 using Strata.Tiering;
 using ZiggyCreatures.Caching.Fusion;
-
-using Strata.Bench;
 
 namespace Strata.Throughput;
 

@@ -6,6 +6,7 @@ using BitFaster.Caching.Lfu;
 using BitFaster.Caching.Lru;
 using BitFaster.Caching.Scheduler;
 using Strata.Bench;
+using Strata.Engine;
 
 namespace Strata.Throughput;
 

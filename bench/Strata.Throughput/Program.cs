@@ -11,9 +11,9 @@ using System.Threading.Tasks;
 using BitFaster.Caching.Lfu;
 using BitFaster.Caching.Lru;
 using Microsoft.Extensions.Caching.Memory;
-using ZiggyCreatures.Caching.Fusion;
-
 using Strata.Bench;
+using Strata.Engine;
+using ZiggyCreatures.Caching.Fusion;
 
 namespace Strata.Throughput;
 

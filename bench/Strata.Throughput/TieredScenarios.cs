@@ -8,9 +8,9 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
-using Strata.Tiering;
-
 using Strata.Bench;
+using Strata.Engine;
+using Strata.Tiering;
 
 namespace Strata.Throughput;
 

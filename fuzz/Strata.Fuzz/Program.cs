@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using Strata.Engine;
 using Strata.Fuzz.Targets;
 
 namespace Strata.Fuzz;
@@ -95,7 +96,7 @@ internal static class Program
         long total = 0;
         foreach ((int threads, int stripes, int? bound) in configurations)
         {
-            Strata.Tests.Support.LocalSoak.Result result = Strata.Tests.Support.LocalSoak.RunAsync(threads, stripes, bound, operations / threads).GetAwaiter().GetResult();
+            Strata.Engine.Tests.Support.LocalSoak.Result result = Strata.Engine.Tests.Support.LocalSoak.RunAsync(threads, stripes, bound, operations / threads).GetAwaiter().GetResult();
             total += result.Operations;
             Console.WriteLine($"soak: {threads} threads, {stripes} stripes, bound {bound?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}: " +
                 $"{result.Operations:N0} operations in {result.Seconds:F1} s, {result.Statistics.Evictions:N0} evictions, {result.Statistics.Expirations:N0} expirations, valid");

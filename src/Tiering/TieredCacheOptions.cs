@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
+using Strata.Engine;
 
 namespace Strata.Tiering;
 

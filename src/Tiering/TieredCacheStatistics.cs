@@ -1,4 +1,5 @@
 using System;
+using Strata.Engine;
 
 namespace Strata.Tiering;
 

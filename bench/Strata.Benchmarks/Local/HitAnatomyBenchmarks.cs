@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using BenchmarkDotNet.Attributes;
+using Strata.Engine;
 
 namespace Strata.Benchmarks.Local;
 

@@ -5,6 +5,7 @@ using BitFaster.Caching.Lru;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Caching.Memory;
 using Strata.Bench;
+using Strata.Engine;
 using Strata.Tiering;
 using ZiggyCreatures.Caching.Fusion;
 

@@ -1,5 +1,6 @@
 using System;
-using Strata.Tests.Glob;
+using Strata.Engine;
+using Strata.Engine.Tests.Glob;
 
 namespace Strata.Fuzz.Targets;
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using Microsoft.Extensions.Time.Testing;
+using Strata.Engine;
 
 namespace Strata.Fuzz.Targets;
 

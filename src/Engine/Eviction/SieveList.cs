@@ -1,6 +1,6 @@
 using System;
 
-namespace Strata;
+namespace Strata.Engine;
 
 /// <summary>
 /// The eviction order of one segment: SIEVE (Zhang et al., NSDI 2024), an LRU-family policy as cheap as CLOCK.

@@ -1,7 +1,7 @@
 using System;
 using System.Diagnostics;
 
-namespace Strata;
+namespace Strata.Engine;
 
 /// <summary>
 /// A millisecond tick read from a <see cref="TimeProvider"/>. Deadlines are stored in these ticks, so the hot path

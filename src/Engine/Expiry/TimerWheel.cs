@@ -1,7 +1,7 @@
 using System;
 using System.Diagnostics;
 
-namespace Strata;
+namespace Strata.Engine;
 
 /// <summary>
 /// A hierarchical timer wheel holding the nodes of one segment that have a deadline, so that expired entries are

@@ -1,6 +1,6 @@
 using System;
 
-namespace Strata;
+namespace Strata.Engine;
 
 /// <summary>
 /// Redis-compatible glob matching, as used by <c>KEYS</c>, <c>SCAN MATCH</c> and pattern deletes.

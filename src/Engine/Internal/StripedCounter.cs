@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
-namespace Strata;
+namespace Strata.Engine;
 
 /// <summary>
 /// A counter for events every reader records (hits and misses), cheap enough for a lock-free read path: threads

@@ -1,7 +1,7 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 
-namespace Strata;
+namespace Strata.Engine;
 
 /// <summary>Throws out of line so that the hot methods that validate stay small enough to inline.</summary>
 internal static class ThrowHelper

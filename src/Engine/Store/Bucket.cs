@@ -1,4 +1,4 @@
-namespace Strata;
+namespace Strata.Engine;
 
 /// <summary>
 /// One chain head. Buckets are an array of this struct rather than of <see cref="Node{TValue}"/> references because a

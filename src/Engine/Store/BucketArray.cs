@@ -2,7 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
-namespace Strata;
+namespace Strata.Engine;
 
 /// <summary>
 /// Operations on a stripe's bucket array. The array's length also records which hash placed its nodes: a power of

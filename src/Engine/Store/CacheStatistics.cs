@@ -1,4 +1,4 @@
-namespace Strata;
+namespace Strata.Engine;
 
 /// <summary>A snapshot of a cache's counters since it was created.</summary>
 /// <remarks>

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 
-namespace Strata;
+namespace Strata.Engine;
 
 /// <summary>
 /// The hashes of cache keys: a fast one used by default, and the runtime's randomized one that a segment falls back to

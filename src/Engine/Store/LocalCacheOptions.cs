@@ -1,7 +1,7 @@
 using System;
 using System.Threading;
 
-namespace Strata;
+namespace Strata.Engine;
 
 /// <summary>Settings of a <see cref="LocalCache{TValue}"/>, validated when the cache is constructed.</summary>
 /// <typeparam name="TValue">The type of the cached values.</typeparam>

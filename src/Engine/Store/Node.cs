@@ -1,6 +1,6 @@
 using System.Threading;
 
-namespace Strata;
+namespace Strata.Engine;
 
 /// <summary>
 /// One cache entry. A node sits in three intrusive structures of its segment at once: a hash-bucket chain (read

@@ -1,4 +1,4 @@
-namespace Strata;
+namespace Strata.Engine;
 
 /// <summary>
 /// The fields of a <see cref="Node{TValue}"/> that only writers use, under the segment lock: its place in the eviction

@@ -1,4 +1,4 @@
-namespace Strata;
+namespace Strata.Engine;
 
 /// <summary>
 /// The removal notifications one single-key operation produces under a lock (at most two: the entry it replaced or

@@ -1,4 +1,4 @@
-namespace Strata;
+namespace Strata.Engine;
 
 /// <summary>Why an entry left a <see cref="LocalCache{TValue}"/>.</summary>
 public enum RemovalReason

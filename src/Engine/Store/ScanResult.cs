@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace Strata;
+namespace Strata.Engine;
 
 /// <summary>One page of a cursor scan over a <see cref="LocalCache{TValue}"/>, as Redis <c>SCAN</c> returns it.</summary>
 /// <param name="NextCursor">The cursor to pass to the next call; 0 when the scan is complete.</param>

@@ -1,7 +1,7 @@
 using System;
 using System.Threading;
 
-namespace Strata;
+namespace Strata.Engine;
 
 /// <summary>
 /// One stripe of a <see cref="LocalCache{TValue}"/>: a chained hash table with its own lock, eviction list and timer

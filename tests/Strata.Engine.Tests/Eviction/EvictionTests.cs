@@ -1,9 +1,10 @@
 using System;
 using System.Linq;
-using Strata.Tests.Support;
+using Strata.Engine;
+using Strata.Engine.Tests.Support;
 using Xunit;
 
-namespace Strata.Tests.Eviction;
+namespace Strata.Engine.Tests.Eviction;
 
 public class EvictionTests
 {
@@ -50,6 +51,24 @@ public class EvictionTests
         // The 50 read entries were visited: the hand passes over them and takes the 50 that were never read.
         Assert.All(Enumerable.Range(0, 50), i => Assert.True(t.Cache.ContainsKey("hot" + i)));
         Assert.All(Enumerable.Range(50, 50), i => Assert.False(t.Cache.ContainsKey("hot" + i)));
+        t.Cache.Validate();
+    }
+
+    [Fact]
+    public void TryPeek_DoesNotProtectAnEntryFromEviction_AsARead_Does()
+    {
+        using var t = new TestCache(o => { o.MaxEntries = 2; o.ConcurrencyLevel = 1; });
+        t.Cache.Set("read", "v");
+        t.Cache.Set("peeked", "v");
+        Assert.True(t.Cache.TryPeek("peeked", out _));
+        Assert.True(t.Cache.TryGet("read", out _));
+
+        t.Cache.Set("new", "v");
+
+        // The hand starts at the oldest entry: it spares the read one (visited) and takes the peeked one. Had the peek
+        // marked its entry, both would be spared once and the hand would come back round to the read one.
+        Assert.False(t.Cache.ContainsKey("peeked"));
+        Assert.True(t.Cache.ContainsKey("read"));
         t.Cache.Validate();
     }
 

@@ -1,9 +1,10 @@
 using System;
 using System.Linq;
-using Strata.Tests.Support;
+using Strata.Engine;
+using Strata.Engine.Tests.Support;
 using Xunit;
 
-namespace Strata.Tests.Expiry;
+namespace Strata.Engine.Tests.Expiry;
 
 /// <summary>Expired entries are reclaimed by the background sweep, with no read, through the public API.</summary>
 public class ExpiryTests

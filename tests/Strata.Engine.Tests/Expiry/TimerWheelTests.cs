@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using FsCheck.Xunit;
 using Xunit;
 
-namespace Strata.Tests.Expiry;
+namespace Strata.Engine.Tests.Expiry;
 
 public class TimerWheelTests
 {

@@ -3,9 +3,10 @@ using System.Linq;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using Strata.Engine;
 using Xunit;
 
-namespace Strata.Tests.Glob;
+namespace Strata.Engine.Tests.Glob;
 
 public class GlobTests
 {
@@ -47,7 +48,7 @@ public class GlobTests
     [InlineData("*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaa", false)]
     public void IsMatch_RedisCases_AgreeWithRedis(string pattern, string text, bool expected)
     {
-        Assert.Equal(expected, Strata.Glob.IsMatch(pattern, text));
+        Assert.Equal(expected, Strata.Engine.Glob.IsMatch(pattern, text));
         Assert.Equal(expected, ReferenceGlob.IsMatch(pattern, text));
     }
 
@@ -58,7 +59,7 @@ public class GlobTests
     [InlineData("\\E", "e", true)]
     [InlineData("Ä", "ä", false)]             // folding is ASCII only, as in Redis
     public void IsMatch_IgnoreCase_FoldsAsciiOnly(string pattern, string text, bool expected) =>
-        Assert.Equal(expected, Strata.Glob.IsMatch(pattern, text, ignoreCase: true));
+        Assert.Equal(expected, Strata.Engine.Glob.IsMatch(pattern, text, ignoreCase: true));
 
     [Property(MaxTest = 2000)]
     public void IsMatch_RandomPatterns_AgreeWithReference(bool ignoreCase)
@@ -68,7 +69,7 @@ public class GlobTests
         Gen<string> text = Gen.Elements('a', 'b', 'A', 'B', '-', '^', ']', '[', '\\', '*').ArrayOf().Select(c => new string(c.Take(8).ToArray()));
         Gen<string> pattern = Gen.Elements('a', 'b', 'A', 'B', '*', '?', '[', ']', '^', '-', '\\').ArrayOf().Select(c => new string(c.Take(8).ToArray()));
         Prop.ForAll(pattern.ToArbitrary(), text.ToArbitrary(), (p, t) =>
-            Strata.Glob.IsMatch(p, t, ignoreCase) == ReferenceGlob.IsMatch(p, t, ignoreCase))
+            Strata.Engine.Glob.IsMatch(p, t, ignoreCase) == ReferenceGlob.IsMatch(p, t, ignoreCase))
             .QuickCheckThrowOnFailure();
     }
 
@@ -77,7 +78,7 @@ public class GlobTests
     {
         string text = value.Get;
         string escaped = string.Concat(text.Select(c => "\\" + c));
-        Assert.True(Strata.Glob.IsMatch(escaped, text));
+        Assert.True(Strata.Engine.Glob.IsMatch(escaped, text));
     }
 
     [Fact]
@@ -88,7 +89,7 @@ public class GlobTests
         string text = new('a', 10_000);
         long steps = 0;
 
-        bool matched = Strata.Glob.IsMatch(pattern, text, ignoreCase: false, ref steps);
+        bool matched = Strata.Engine.Glob.IsMatch(pattern, text, ignoreCase: false, ref steps);
 
         Assert.False(matched);
         Assert.InRange(steps, 1, (long)(pattern.Length + 1) * (text.Length + 1));
@@ -100,7 +101,7 @@ public class GlobTests
         string pattern = new('*', 10_000);
         long steps = 0;
 
-        Assert.True(Strata.Glob.IsMatch(pattern + "x", new string('y', 5000) + "x", ignoreCase: false, ref steps));
+        Assert.True(Strata.Engine.Glob.IsMatch(pattern + "x", new string('y', 5000) + "x", ignoreCase: false, ref steps));
         Assert.InRange(steps, 1, 2 * 5001);
     }
 
@@ -110,7 +111,7 @@ public class GlobTests
         pattern ??= string.Empty;
         text ??= string.Empty;
         long steps = 0;
-        Strata.Glob.IsMatch(pattern, text, ignoreCase: false, ref steps);
+        Strata.Engine.Glob.IsMatch(pattern, text, ignoreCase: false, ref steps);
         Assert.InRange(steps, 0, (long)(pattern.Length + 1) * (text.Length + 1));
     }
 }

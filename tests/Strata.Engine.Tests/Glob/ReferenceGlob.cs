@@ -1,6 +1,7 @@
 using System;
+using Strata.Engine;
 
-namespace Strata.Tests.Glob;
+namespace Strata.Engine.Tests.Glob;
 
 /// <summary>
 /// A slow, recursive reading of Redis's <c>stringmatchlen</c>, written for clarity rather than speed: the oracle the

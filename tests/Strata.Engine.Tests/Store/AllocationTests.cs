@@ -1,7 +1,8 @@
 using System;
+using Strata.Engine;
 using Xunit;
 
-namespace Strata.Tests.Store;
+namespace Strata.Engine.Tests.Store;
 
 /// <summary>The promised allocation-free paths, measured in bytes allocated by this thread (exact, not timed).</summary>
 public class AllocationTests

@@ -1,10 +1,11 @@
 using System;
 using System.Linq;
 using System.Threading;
-using Strata.Tests.Support;
+using Strata.Engine;
+using Strata.Engine.Tests.Support;
 using Xunit;
 
-namespace Strata.Tests.Store;
+namespace Strata.Engine.Tests.Store;
 
 /// <summary>
 /// Hostile input to every LocalCache method that takes any: each gets a precise exception naming its parameter, or a

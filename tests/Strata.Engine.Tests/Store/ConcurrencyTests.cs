@@ -3,10 +3,11 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Time.Testing;
-using Strata.Tests.Support;
+using Strata.Engine;
+using Strata.Engine.Tests.Support;
 using Xunit;
 
-namespace Strata.Tests.Store;
+namespace Strata.Engine.Tests.Store;
 
 /// <summary>Random operations from several threads, each run ending with the internal integrity check.</summary>
 public class ConcurrencyTests

@@ -4,9 +4,10 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using FsCheck.Xunit;
+using Strata.Engine;
 using Xunit;
 
-namespace Strata.Tests.Store;
+namespace Strata.Engine.Tests.Store;
 
 public class KeyHashTests
 {

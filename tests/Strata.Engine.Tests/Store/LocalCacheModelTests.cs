@@ -4,10 +4,11 @@ using System.Linq;
 using System.Threading;
 using FsCheck.Xunit;
 using Microsoft.Extensions.Time.Testing;
-using Strata.Tests.Support;
+using Strata.Engine;
+using Strata.Engine.Tests.Support;
 using Xunit;
 
-namespace Strata.Tests.Store;
+namespace Strata.Engine.Tests.Store;
 
 /// <summary>
 /// Model-based properties: FsCheck draws sequences of operations, each is applied to a <see cref="LocalCache{TValue}"/>
@@ -179,8 +180,8 @@ public class LocalCacheModelTests
                 {
                     // Pattern delete of one decade of keys, e.g. "k1*" removes k1, k10, k11.
                     string pattern = "k" + (arg % 10) + "*";
-                    int expected = model.LiveKeys().Count(k => Strata.Glob.IsMatch(pattern, k));
-                    foreach (string k in model.LiveKeys().Where(k => Strata.Glob.IsMatch(pattern, k)))
+                    int expected = model.LiveKeys().Count(k => Strata.Engine.Glob.IsMatch(pattern, k));
+                    foreach (string k in model.LiveKeys().Where(k => Strata.Engine.Glob.IsMatch(pattern, k)))
                     {
                         model.Remove(k);
                     }

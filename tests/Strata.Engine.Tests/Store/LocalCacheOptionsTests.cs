@@ -1,8 +1,9 @@
 using System;
 using System.Threading;
+using Strata.Engine;
 using Xunit;
 
-namespace Strata.Tests.Store;
+namespace Strata.Engine.Tests.Store;
 
 public class LocalCacheOptionsTests
 {

@@ -2,10 +2,11 @@ using System;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using Strata.Tests.Support;
+using Strata.Engine;
+using Strata.Engine.Tests.Support;
 using Xunit;
 
-namespace Strata.Tests.Store;
+namespace Strata.Engine.Tests.Store;
 
 public class LocalCacheTests
 {
@@ -349,6 +350,25 @@ public class LocalCacheTests
         Assert.Equal(TimeSpan.FromSeconds(30), t.Cache.GetTimeToLive("b"));
         Assert.Equal(TimeSpan.FromSeconds(30), t.Cache.GetTimeToLive("c"));
         Assert.Equal(Timeout.InfiniteTimeSpan, t.Cache.GetTimeToLive("d"));
+    }
+
+    [Fact]
+    public void TryPeek_FindsLiveValues_WithoutCountingAHitOrAMiss()
+    {
+        using var t = new TestCache();
+        t.Cache.Set("a", "1");
+        t.Cache.Set("short", "2", TimeSpan.FromSeconds(1));
+        t.Time.Advance(TimeSpan.FromMilliseconds(1500)); // "short" has expired; the sweep may not have run
+
+        Assert.True(t.Cache.TryPeek("a", out string? value));
+        Assert.Equal("1", value);
+        Assert.False(t.Cache.TryPeek("short", out _));
+        Assert.False(t.Cache.TryPeek("missing", out _));
+
+        CacheStatistics stats = t.Cache.GetStatistics();
+        Assert.Equal(0, stats.Hits);
+        Assert.Equal(0, stats.Misses);
+        Assert.Throws<ArgumentNullException>("key", () => t.Cache.TryPeek(null!, out _));
     }
 
     [Fact]

@@ -3,10 +3,11 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using Strata.Tests.Support;
+using Strata.Engine;
+using Strata.Engine.Tests.Support;
 using Xunit;
 
-namespace Strata.Tests.Store;
+namespace Strata.Engine.Tests.Store;
 
 public class ScanTests
 {

@@ -4,8 +4,9 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Time.Testing;
+using Strata.Engine;
 
-namespace Strata.Tests.Support;
+namespace Strata.Engine.Tests.Support;
 
 /// <summary>
 /// Every <see cref="LocalCache{TValue}"/> operation from several threads at once, with TTLs, clock moves (which run the

@@ -1,8 +1,9 @@
 using System;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Time.Testing;
+using Strata.Engine;
 
-namespace Strata.Tests.Support;
+namespace Strata.Engine.Tests.Support;
 
 /// <summary>Builds caches on a fake clock and records their removal notifications.</summary>
 internal sealed class TestCache : IDisposable

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace Strata.Tests.Support;
+namespace Strata.Engine.Tests.Support;
 
 /// <summary>
 /// A manual clock that runs its due timers on whichever thread next reads it, as <c>FakeTimeProvider</c> does when
