@@ -33,7 +33,7 @@ public abstract class TieredCacheContractTests : IDisposable
         CacheResult<string> first = await b.GetAsync<string>("user:1");
         CacheResult<string> second = await b.GetAsync<string>("user:1");
 
-        Assert.Equal(new CacheResult<string>(true, "alice"), first);
+        Assert.Equal(CacheResult<string>.Hit("alice"), first);
         Assert.Equal(first, second);
         TieredCacheStatistics stats = b.GetStatistics();
         Assert.Equal(1, stats.RemoteHits);
@@ -56,7 +56,7 @@ public abstract class TieredCacheContractTests : IDisposable
         time.Advance(TimeSpan.FromSeconds(11));
 
         Assert.False(cache.Local.TryGet("k", out _));
-        Assert.Equal(new CacheResult<string>(true, "v"), await cache.GetAsync<string>("k"));
+        Assert.Equal(CacheResult<string>.Hit("v"), await cache.GetAsync<string>("k"));
         Assert.Equal(1, cache.GetStatistics().RemoteHits);
         Assert.True(cache.Local.TryGet("k", out _)); // refilled, again for at most LocalTimeToLive
         Assert.InRange((await cache.GetTimeToLiveAsync("k"))!.Value, TimeSpan.FromMinutes(59), TimeSpan.FromHours(1)); // Redis's
@@ -69,8 +69,8 @@ public abstract class TieredCacheContractTests : IDisposable
         await a.SetAsync("zero", 0);
         await a.SetAsync<string?>("null", null);
 
-        Assert.Equal(new CacheResult<int>(true, 0), await b.GetAsync<int>("zero"));
-        Assert.Equal(new CacheResult<string?>(true, null), await b.GetAsync<string?>("null"));
+        Assert.Equal(CacheResult<int>.Hit(0), await b.GetAsync<int>("zero"));
+        Assert.Equal(CacheResult<string?>.Hit(null), await b.GetAsync<string?>("null"));
         Assert.Equal(CacheResult<int>.Miss, await b.GetAsync<int>("absent"));
     }
 
@@ -131,7 +131,7 @@ public abstract class TieredCacheContractTests : IDisposable
         await a.SetAsync("token", "secret");
         Assert.True((await b.GetAsync<string>("token")).HasValue);
 
-        Assert.Equal(new CacheResult<string>(true, "secret"), await b.GetAndRemoveAsync<string>("token"));
+        Assert.Equal(CacheResult<string>.Hit("secret"), await b.GetAndRemoveAsync<string>("token"));
         Assert.Equal(CacheResult<string>.Miss, await a.GetAndRemoveAsync<string>("token"));
         await Eventually.True(async () => !(await a.GetAsync<string>("token")).HasValue, "A to drop its copy");
     }
@@ -299,11 +299,11 @@ public abstract class TieredCacheContractTests : IDisposable
         Assert.Equal(keys.Length, results.Length);
         for (int i = 0; i < 50; i++)
         {
-            Assert.Equal(new CacheResult<int>(true, i), results[i]);
+            Assert.Equal(CacheResult<int>.Hit(i), results[i]);
         }
 
         Assert.False(results[50].HasValue);
-        Assert.Equal(new CacheResult<int>(true, 7), results[51]);
+        Assert.Equal(CacheResult<int>.Hit(7), results[51]);
         Assert.Equal(50, b.Local.Count); // every value Redis returned is now in L1
     }
 

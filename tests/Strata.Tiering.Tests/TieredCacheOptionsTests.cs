@@ -68,7 +68,7 @@ public class TieredCacheOptionsTests
 
         time.Advance(TimeSpan.FromMinutes(1));
 
-        Assert.Equal(new CacheResult<string>(true, "v"), await cache.GetAsync<string>("k")); // L1 is the only copy
+        Assert.Equal(CacheResult<string>.Hit("v"), await cache.GetAsync<string>("k")); // L1 is the only copy
     }
 
     [Fact]

@@ -30,10 +30,10 @@ public class TieredCacheResilienceTests
         await cache.SetAsync("k", "v", TimeSpan.FromMinutes(1));
 
         Assert.Equal(TieredCacheState.LocalOnly, cache.State);
-        Assert.Equal(new CacheResult<string>(true, "v"), await cache.GetAsync<string>("k"));
+        Assert.Equal(CacheResult<string>.Hit("v"), await cache.GetAsync<string>("k"));
         Assert.True(await cache.ExistsAsync("k"));
         Assert.InRange((await cache.GetTimeToLiveAsync("k"))!.Value, TimeSpan.FromSeconds(50), TimeSpan.FromMinutes(1));
-        Assert.Equal(new CacheResult<string>(true, "v"), await cache.GetAndRemoveAsync<string>("k"));
+        Assert.Equal(CacheResult<string>.Hit("v"), await cache.GetAndRemoveAsync<string>("k"));
         Assert.False(await cache.RemoveAsync("k"));
         Assert.Null(await cache.PingAsync());
         Assert.Equal(0, cache.GetStatistics().RemoteErrors);
@@ -54,7 +54,7 @@ public class TieredCacheResilienceTests
         Assert.False(await cache.ExpireAsync("missing", TimeSpan.FromSeconds(1)));
         time.Advance(TimeSpan.FromSeconds(5));
 
-        Assert.Equal(new CacheResult<string>(true, "v"), await cache.GetAsync<string>("extended"));
+        Assert.Equal(CacheResult<string>.Hit("v"), await cache.GetAsync<string>("extended"));
         Assert.InRange((await cache.GetTimeToLiveAsync("extended"))!.Value, TimeSpan.FromSeconds(24), TimeSpan.FromSeconds(25));
         Assert.Equal(CacheResult<string>.Miss, await cache.GetAsync<string>("shortened"));
         Assert.Equal(Timeout.InfiniteTimeSpan, await cache.GetTimeToLiveAsync("persisted"));
@@ -71,7 +71,7 @@ public class TieredCacheResilienceTests
         });
 
         await cache.SetAsync("k", "v");
-        Assert.Equal(new CacheResult<string>(true, "v"), await cache.GetAsync<string>("k"));
+        Assert.Equal(CacheResult<string>.Hit("v"), await cache.GetAsync<string>("k"));
         Assert.Equal(CacheResult<string>.Miss, await cache.GetAsync<string>("missing"));
         Assert.False(await cache.ExistsAsync("missing"));
         Assert.Null(await cache.GetTimeToLiveAsync("missing"));
@@ -187,7 +187,7 @@ public class TieredCacheResilienceTests
 
         time.Advance(TimeSpan.FromSeconds(5)); // past the time to live, within the fail-safe window
 
-        Assert.Equal(new CacheResult<string>(true, "v"), await cache.GetAsync<string>("k"));
+        Assert.Equal(CacheResult<string>.Hit("v"), await cache.GetAsync<string>("k"));
         Assert.Equal(1, cache.GetStatistics().FailSafeHits);
         Assert.Null(await cache.GetTimeToLiveAsync("k")); // stale is not fresh: no time left
 
@@ -248,7 +248,7 @@ public class TieredCacheResilienceTests
         Assert.Equal(TieredCacheState.Connected, cache.State);
         await cache.SetAsync("k", "v1");
         Assert.Equal(0, cache.PendingRepairs); // not skipped: Redis has it
-        Assert.Equal(new CacheResult<string>(true, "v1"), await peer.GetAsync<string>("k"));
+        Assert.Equal(CacheResult<string>.Hit("v1"), await peer.GetAsync<string>("k"));
 
         await Eventually.True(() => cache.IsSubscribed, "the subscription's retry");
         await peer.SetAsync("k", "v2");
@@ -267,7 +267,7 @@ public class TieredCacheResilienceTests
 
         redis.Kill(port);
         await Eventually.True(() => cache.State == TieredCacheState.Disconnected, "the cache to notice Redis is gone");
-        Assert.Equal(new CacheResult<string>(true, "v"), await cache.GetAsync<string>("k")); // served from L1 meanwhile
+        Assert.Equal(CacheResult<string>.Hit("v"), await cache.GetAsync<string>("k")); // served from L1 meanwhile
 
         redis.Restart(port);
         await Eventually.True(() => cache.State == TieredCacheState.Connected && cache.Local.Count == 0, "reconnection and an empty L1", seconds: 60);

@@ -11,7 +11,7 @@ namespace Strata.Extensions;
 /// <summary>
 /// A fixed-window <see cref="RateLimiter"/> for one partition (a user, an API key, ...) whose count lives in a
 /// <see cref="TieredCache"/>: with Redis, every instance counts against the same number through
-/// <see cref="TieredCache.IncrementAsync"/>, so the limit holds across the whole service, exactly.
+/// <see cref="CacheScope.IncrementAsync"/>, so the limit holds across the whole service, exactly.
 /// </summary>
 /// <remarks>
 /// <para>

@@ -36,12 +36,20 @@ internal readonly record struct InvalidationMessage(Guid Sender, InvalidationKin
     /// <summary>The key, or the pattern, of a single-key or pattern message.</summary>
     internal string Single => Keys[0];
 
+    /// <summary>
+    /// The 18 bytes a message of <paramref name="kind"/> from <paramref name="sender"/> starts with, for a script that
+    /// writes the rest itself (<c>invalidate.lua</c>).
+    /// </summary>
+    internal static byte[] Header(Guid sender, InvalidationKind kind)
+    {
+        var header = new byte[HeaderSize];
+        WriteHeader(header, sender, kind);
+        return header;
+    }
+
     internal void Encode(IBufferWriter<byte> destination)
     {
-        Span<byte> header = destination.GetSpan(HeaderSize);
-        header[0] = Version;
-        header[1] = (byte)Kind;
-        Sender.TryWriteBytes(header[2..HeaderSize]);
+        WriteHeader(destination.GetSpan(HeaderSize), Sender, Kind);
         destination.Advance(HeaderSize);
         switch (Kind)
         {
@@ -125,6 +133,13 @@ internal readonly record struct InvalidationMessage(Guid Sender, InvalidationKin
             message = default;
             return false;
         }
+    }
+
+    private static void WriteHeader(Span<byte> header, Guid sender, InvalidationKind kind)
+    {
+        header[0] = Version;
+        header[1] = (byte)kind;
+        sender.TryWriteBytes(header[2..HeaderSize]);
     }
 
     private static void WriteInt32(IBufferWriter<byte> destination, int value)

@@ -19,6 +19,7 @@ internal sealed class RemoteOperation
     internal static readonly RemoteOperation Update = new("update");
     internal static readonly RemoteOperation GroupQuery = new("group_query");
     internal static readonly RemoteOperation GroupRemove = new("group_remove");
+    internal static readonly RemoteOperation Invalidate = new("invalidate");
     internal static readonly RemoteOperation Subscribe = new("subscribe");
 
     private RemoteOperation(string name)

@@ -3,7 +3,7 @@ using System;
 namespace Strata.Tiering;
 
 /// <summary>
-/// What a <see cref="TieredCache.GetOrSetAsync{T}"/> factory may decide about the value it produces: its time to live,
+/// What a <see cref="CacheScope.GetOrSetAsync{T}(string, System.Func{string, CacheEntryContext, System.Threading.CancellationToken, System.Threading.Tasks.ValueTask{T}}, CacheEntryOptions?, System.Threading.CancellationToken)"/> factory may decide about the value it produces: its time to live,
 /// and whether it is cached at all (the services' <c>unless</c> rule: do not cache a null or an empty list).
 /// </summary>
 public sealed class CacheEntryContext

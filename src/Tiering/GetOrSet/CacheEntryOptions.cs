@@ -5,7 +5,7 @@ namespace Strata.Tiering;
 
 /// <summary>
 /// How one value is cached: its time to live, the secondary indexes and tags it is listed under and, for
-/// <see cref="TieredCache.GetOrSetAsync{T}"/>, when it is refreshed early and whether a stale copy may stand in for a
+/// <see cref="CacheScope.GetOrSetAsync{T}(string, Func{string, CacheEntryContext, System.Threading.CancellationToken, System.Threading.Tasks.ValueTask{T}}, CacheEntryOptions?, System.Threading.CancellationToken)"/>, when it is refreshed early and whether a stale copy may stand in for a
 /// failed factory. Settings are checked as they are set (indexes and tags when a write uses them), so one instance can
 /// be shared by every call that caches the same kind of value.
 /// </summary>
@@ -55,13 +55,13 @@ public sealed class CacheEntryOptions
 
     /// <summary>
     /// Gets the secondary indexes the value is listed under, name to value: with <c>Indexes = { ["user"] = "alice" }</c>
-    /// the value comes back from <see cref="TieredCache.GetByIndexAsync{T}"/>("user", "alice") until it expires, is
+    /// the value comes back from <see cref="CacheScope.GetByIndexAsync{T}"/>("user", "alice") until it expires, is
     /// removed, or is overwritten without that index. A name is not empty and contains no <c>:</c>.
     /// </summary>
     public IDictionary<string, string> Indexes => _indexes ??= new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>
-    /// Gets the tags of the value, such as <c>org:7</c>: <see cref="TieredCache.RemoveByTagAsync"/> removes every value
+    /// Gets the tags of the value, such as <c>org:7</c>: <see cref="CacheScope.RemoveByTagAsync"/> removes every value
     /// carrying a tag, on every instance. A tag is not empty.
     /// </summary>
     public ISet<string> Tags => _tags ??= new HashSet<string>(StringComparer.Ordinal);

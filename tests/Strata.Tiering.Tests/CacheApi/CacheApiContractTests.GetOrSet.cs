@@ -22,7 +22,7 @@ public abstract partial class CacheApiContractTests
         Assert.Equal("v:k", second);
         Assert.Equal(1, runs);
         Assert.Equal(1, cache.GetStatistics().FactoryRuns);
-        Assert.Equal(new CacheResult<string>(true, "v:k"), await cache.GetAsync<string>("k"));
+        Assert.Equal(CacheResult<string>.Hit("v:k"), await cache.GetAsync<string>("k"));
     }
 
     [Theory]

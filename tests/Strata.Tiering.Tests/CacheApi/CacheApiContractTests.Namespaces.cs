@@ -36,7 +36,7 @@ public abstract partial class CacheApiContractTests
 
         await users.SetAsync("1", "alice");
 
-        Assert.Equal(new CacheResult<string>(true, "alice"), await users.GetAsync<string>("1"));
+        Assert.Equal(CacheResult<string>.Hit("alice"), await users.GetAsync<string>("1"));
         Assert.False((await orders.GetAsync<string>("1")).HasValue);
         Assert.Equal("alice", (await cache.GetAsync<string>("users:1")).Value); // the documented layout
         Assert.Same(users, cache.Namespace("users"));

@@ -131,7 +131,7 @@ internal sealed class ChaosLoad
                         break;
                     case 3:
                         string got = await Guard(_cache.GetOrSetAsync(key, (_, _, _) => ValueTask.FromResult(value), s_options).AsTask());
-                        Read(key, new CacheResult<string>(true, got), factoryValue: value);
+                        Read(key, CacheResult<string>.Hit(got), factoryValue: value);
                         if (got == value)
                         {
                             // Not a strict write: a get-or-set may leave its value uncached (a write to a key sharing

@@ -1,0 +1,91 @@
+using System;
+using System.Collections.Concurrent;
+
+namespace Strata.Tiering;
+
+/// <summary>
+/// The get-or-set flights running in this process, one per key: a caller that misses joins the key's flight, or
+/// starts one, so the factory runs once per key at a time however many callers ask.
+/// </summary>
+/// <remarks>
+/// A flight is joined only while the key's fill-race versions are still those it started from: once a change to the
+/// key has landed, what the flight read may predate it, so a caller arriving then starts a new flight, which replaces
+/// the old one for the callers to come (the old one's waiters still get its value). A flight is taken out of the table
+/// before it completes, so a caller arriving afterwards starts afresh. Keys are full cache keys (a namespace's include
+/// its <c>name:</c>).
+/// </remarks>
+internal sealed class FlightTable
+{
+    private readonly ConcurrentDictionary<string, object> _flights = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Joins the key's flight when it started from the key's current versions, or makes a new one;
+    /// <paramref name="started"/> tells the caller to run the new one.
+    /// </summary>
+    internal Flight<T> Join<T>(string key, FillVersions versions, out bool started)
+    {
+        while (true)
+        {
+            FillMark now = versions.Note(key);
+            if (_flights.TryGetValue(key, out object? running))
+            {
+                if (running is Flight<T> same && same.Before == now)
+                {
+                    started = false;
+                    return same;
+                }
+
+                if (running is Flight<T> overtaken)
+                {
+                    var replacement = new Flight<T>(now, registered: true);
+                    if (_flights.TryUpdate(key, replacement, overtaken))
+                    {
+                        started = true;
+                        return replacement;
+                    }
+
+                    continue;
+                }
+
+                // A flight for the same key but another type: run alone rather than hand out a value of the wrong type.
+                started = true;
+                return new Flight<T>(now, registered: false);
+            }
+
+            var flight = new Flight<T>(now, registered: true);
+            if (_flights.TryAdd(key, flight))
+            {
+                started = true;
+                return flight;
+            }
+        }
+    }
+
+    /// <summary>Makes the flight of an early refresh, unless a flight for the key is already going (it is the refresh).</summary>
+    internal bool TryStartRefresh<T>(string key, FillVersions versions, out Flight<T>? flight)
+    {
+        flight = null;
+        if (_flights.ContainsKey(key))
+        {
+            return false;
+        }
+
+        var refresh = new Flight<T>(versions.Note(key), registered: true);
+        if (!_flights.TryAdd(key, refresh))
+        {
+            return false;
+        }
+
+        flight = refresh;
+        return true;
+    }
+
+    /// <summary>Takes a flight out before it completes.</summary>
+    internal void Leave<T>(string key, Flight<T> flight)
+    {
+        if (flight.Registered)
+        {
+            _flights.TryRemove(new(key, flight));
+        }
+    }
+}

@@ -1,0 +1,480 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+using Strata.Engine;
+
+namespace Strata.Tiering;
+
+/// <summary>
+/// Every operation of the cache API, written once: the cache itself and each namespace are scopes of it. A scope has a
+/// key prefix (empty for the cache, <c>name:</c> for a namespace), a default time to live, and for a namespace its own
+/// counters; <see cref="TieredCache"/> and <see cref="CacheNamespace"/> are thin public fronts over one scope each.
+/// </summary>
+/// <remarks>
+/// <para>
+/// An operation coordinates the parts of the cache: L1 (<see cref="LocalTier"/>, with the fill-race versions), Redis
+/// (<see cref="RedisTier"/>, called through the <see cref="CircuitBreaker"/>), the <see cref="Backplane"/>, the
+/// <see cref="RepairDrain"/> and the <see cref="FlightTable"/>. Keys are given within the scope; the scope builds the
+/// full cache key (<c>name:key</c>) once per call, and knows its prefix, so nothing is recovered by slicing.
+/// </para>
+/// <para>
+/// The order of every write, the coherence invariant: bump the key's versions, change L1 (a local write is never lost),
+/// then Redis pipelined with the invalidation for the other instances; once Redis has answered, settle L1 (see
+/// <see cref="FillVersions"/>). When Redis is unusable or fails, the write stays in L1 and a repair is recorded, which
+/// later removes the key everywhere. A read never throws a Redis exception: it answers from L1, a stale L1 value within
+/// the fail-safe window, or a miss.
+/// </para>
+/// </remarks>
+public abstract partial class CacheScope
+{
+    private readonly CacheParts _parts;
+    private readonly LocalTier _l1;
+    private readonly LocalCache<LocalEntry> _local;
+    private readonly RedisTier? _l2;
+    private readonly CircuitBreaker _breaker;
+    private readonly Backplane _backplane;
+    private readonly Removals? _removals;
+    private readonly RepairDrain _repairs;
+    private readonly TieredCounters _counters;
+    private readonly TieredLog _log;
+    private readonly Lifetimes _lifetimes;
+    private readonly string _prefix;
+    private readonly NamespaceCounters? _namespace;
+
+    /// <param name="parts">The parts of the cache the scope belongs to.</param>
+    /// <param name="prefix">The keys' prefix: empty for the cache, <c>name:</c> for a namespace.</param>
+    /// <param name="defaultTimeToLive">The time to live of writes without one (resolved: a namespace's, else the cache's).</param>
+    /// <param name="restartTimeToLiveOnUpdate">Whether an update restarts the time to live at the default.</param>
+    /// <param name="counters">A namespace's counters; null for the cache itself.</param>
+    private protected CacheScope(CacheParts parts, string prefix, TimeSpan? defaultTimeToLive, bool restartTimeToLiveOnUpdate, NamespaceCounters? counters)
+    {
+        _parts = parts;
+        _l1 = parts.L1;
+        _local = parts.L1.Cache;
+        _l2 = parts.L2;
+        _breaker = parts.Breaker;
+        _backplane = parts.Backplane;
+        _removals = parts.Removals;
+        _repairs = parts.Repairs;
+        _counters = parts.Counters;
+        _log = parts.Log;
+        _lifetimes = parts.Lifetimes;
+        _prefix = prefix;
+        ScopeTimeToLive = defaultTimeToLive;
+        RestartsTimeToLiveOnUpdate = restartTimeToLiveOnUpdate;
+        _namespace = counters;
+    }
+
+    /// <summary>Gets the time to live of writes without one, resolved: a namespace's own, else the cache's.</summary>
+    private protected TimeSpan? ScopeTimeToLive { get; }
+
+    /// <summary>Gets whether an update without a time to live restarts it at <see cref="ScopeTimeToLive"/>.</summary>
+    private protected bool RestartsTimeToLiveOnUpdate { get; }
+
+    /// <summary>Gets the parts of the cache, for the fronts.</summary>
+    private protected CacheParts Parts => _parts;
+
+    /// <summary>Reads a value: L1, then Redis. A miss and a stored default value are told apart by the result.</summary>
+    /// <typeparam name="T">The type the value was stored as.</typeparam>
+    /// <param name="key">The key (within the namespace, for a namespace).</param>
+    /// <param name="cancellationToken">Stops waiting for Redis.</param>
+    /// <returns>The value, or a miss. Completes synchronously, allocating nothing, on an L1 hit.</returns>
+    /// <exception cref="ArgumentException"><paramref name="key"/> is empty, too long (<see cref="TieredCache.MaxKeyLength"/>, namespace included) or has an unpaired surrogate.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ValueTask<CacheResult<T>> GetAsync<T>(string key, CancellationToken cancellationToken = default)
+    {
+        string full = ReadKey(key);
+        LocalEntry? stale = null;
+        if (_local.TryGet(full, out LocalEntry? entry))
+        {
+            if (_l1.IsFresh(entry))
+            {
+                if (_log.Debug)
+                {
+                    _log.Hit(full, TieredLog.LocalTier);
+                }
+
+                CacheResult<T> hit = LocalResult<T>(entry);
+                _namespace?.Read(hit.HasValue);
+                return new ValueTask<CacheResult<T>>(hit);
+            }
+
+            _l1.NotAHit();
+            stale = entry;
+        }
+
+        KeyGuard.Encodable(full, nameof(key));
+        ValueTask<CacheResult<T>> read = ReadRemoteAsync<T>(full, stale, cancellationToken);
+        return _namespace is null ? read : CountedAsync(read, _namespace);
+    }
+
+    /// <summary>Writes a value to L1, then to Redis, and tells the other instances to drop their copy.</summary>
+    /// <typeparam name="T">The value's type.</typeparam>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value; <see langword="null"/> is stored as such.</param>
+    /// <param name="timeToLive">Positive, or <see langword="null"/> for the default (the namespace's, else <see cref="TieredCacheOptions.DefaultTimeToLive"/>).</param>
+    /// <param name="cancellationToken">Stops waiting for Redis; the L1 write has happened by then.</param>
+    /// <returns>A task that completes once Redis has the value (or was found unavailable).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeToLive"/> is zero or negative, or longer than <see cref="TieredCache.MaxTimeToLive"/>.</exception>
+#pragma warning disable RS0026 // overloads with optional parameters: both SetAsync shapes are the documented ones
+    public ValueTask SetAsync<T>(string key, T value, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
+#pragma warning restore RS0026
+    {
+        string full = WriteKey(key);
+        return SetCore(full, value, ResolveTimeToLive(timeToLive), groups: null, cancellationToken);
+    }
+
+    /// <summary>Writes a value with the time to live, indexes and tags of <paramref name="options"/>; see <see cref="SetAsync{T}(string, T, TimeSpan?, CancellationToken)"/>.</summary>
+    /// <typeparam name="T">The value's type.</typeparam>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="options">The time to live (null: the default), and the indexes and tags that replace the key's previous ones.</param>
+    /// <param name="cancellationToken">Stops waiting for Redis; the L1 write has happened by then.</param>
+    /// <returns>A task that completes once Redis has the value (or was found unavailable).</returns>
+    /// <exception cref="ArgumentException">An index name is empty or contains <c>:</c>, or a tag is empty.</exception>
+    /// <exception cref="NotSupportedException">The options have indexes or tags and Redis is a cluster.</exception>
+#pragma warning disable RS0026 // overloads with optional parameters: both SetAsync shapes are the documented ones
+    public ValueTask SetAsync<T>(string key, T value, CacheEntryOptions options, CancellationToken cancellationToken = default)
+#pragma warning restore RS0026
+    {
+        string full = WriteKey(key);
+        ArgumentNullException.ThrowIfNull(options);
+        string[]? groups = options.HasGroups ? options.GroupNames(_prefix) : null;
+        return SetCore(full, value, options.TimeToLive ?? ScopeTimeToLive, groups, cancellationToken);
+    }
+
+    /// <summary>Removes a key from both tiers and tells the other instances (Redis <c>DEL</c>).</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Stops waiting for Redis.</param>
+    /// <returns>Whether the key existed (in Redis when it answered, else in L1).</returns>
+    public async ValueTask<bool> RemoveAsync(string key, CancellationToken cancellationToken = default)
+    {
+        string full = ValidKey(key);
+        WriteMark mark = _l1.Versions.BeginWrite(full);
+        bool local = _local.Remove(full);
+        if (!_breaker.CanCall)
+        {
+            _repairs.Record(RepairKind.Key, full);
+            return local;
+        }
+
+        Reply<bool> reply = await WriteAndInvalidateAsync(
+            RemoteOperation.Remove, (L2: _l2!, Key: full), static s => s.L2.Database.KeyDeleteAsync(s.L2.Key(s.Key)), full, cancellationToken).ConfigureAwait(false);
+        if (!reply.Ok)
+        {
+            return local;
+        }
+
+        _l1.Settle(full, mark);
+        return reply.Value;
+    }
+
+    /// <summary>Tells whether a fresh value exists for the key (Redis <c>EXISTS</c>).</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Stops waiting for Redis.</param>
+    /// <returns>Whether the key holds a value that has not expired.</returns>
+    public async ValueTask<bool> ExistsAsync(string key, CancellationToken cancellationToken = default)
+    {
+        string full = ValidKey(key);
+        if (_l1.TryPeekFresh(full, out _))
+        {
+            return true;
+        }
+
+        if (!_breaker.CanCall)
+        {
+            return false;
+        }
+
+        Reply<long> pttl = await _breaker.CallAsync(RemoteOperation.TimeToLive, (L2: _l2!, Key: full), static s => s.L2.TimeToLiveAsync(s.Key), cancellationToken).ConfigureAwait(false);
+        return pttl.Ok && (pttl.Value == -1 || pttl.Value > 0);
+    }
+
+    /// <summary>Reads and removes a value in one step (Redis <c>GETDEL</c>), telling the other instances.</summary>
+    /// <typeparam name="T">The type the value was stored as.</typeparam>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Stops waiting for Redis.</param>
+    /// <returns>The removed value, or a miss.</returns>
+    public async ValueTask<CacheResult<T>> GetAndRemoveAsync<T>(string key, CancellationToken cancellationToken = default)
+    {
+        string full = ValidKey(key);
+        WriteMark mark = _l1.Versions.BeginWrite(full);
+        CacheResult<T> local = _local.TryRemove(full, out LocalEntry? entry) && _l1.IsFresh(entry) ? LocalResult<T>(entry) : CacheResult<T>.Miss;
+        if (!_breaker.CanCall)
+        {
+            _repairs.Record(RepairKind.Key, full);
+            return local;
+        }
+
+        Reply<RedisValue> reply = await WriteAndInvalidateAsync(
+            RemoteOperation.GetAndRemove, (L2: _l2!, Key: full), static s => s.L2.Database.StringGetDeleteAsync(s.L2.Key(s.Key)), full, cancellationToken).ConfigureAwait(false);
+        if (!reply.Ok)
+        {
+            return local;
+        }
+
+        _l1.Settle(full, mark);
+        return reply.Value.IsNull ? CacheResult<T>.Miss : _l2!.Decode<T>(reply.Value, out _, out _);
+    }
+
+    /// <summary>
+    /// Writes L1, then Redis with the invalidation; <paramref name="timeToLive"/> is resolved (null: none). With
+    /// <paramref name="groups"/> (names from <see cref="EntryGroups"/> in this scope), the write also replaces the key's
+    /// index and tag memberships, atomically in Redis.
+    /// </summary>
+    private ValueTask SetCore<T>(string key, T value, TimeSpan? timeToLive, string[]? groups, CancellationToken cancellationToken)
+    {
+        WriteLifetime lifetime = _lifetimes.Of(timeToLive);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (groups is not null)
+        {
+            ThrowIfGroupsUnsupported();
+        }
+
+        // Serialize before any state changes, so that a value the serializer refuses throws without leaving L1 and
+        // L2 disagreeing; and whenever Redis is configured, even while the circuit is open, so that such a value is
+        // refused the same way whether or not Redis happens to be reachable.
+        PooledBufferWriter? envelope = null;
+        if (_l2 is not null)
+        {
+            envelope = BufferWriterPool.Rent();
+            try
+            {
+                CacheEnvelope.Write(envelope, value, lifetime.LogicalExpiry, _parts.Serializer, indexed: groups is not null);
+            }
+            catch
+            {
+                BufferWriterPool.Return(envelope);
+                throw;
+            }
+        }
+
+        WriteMark mark = _l1.Versions.BeginWrite(key);
+        if (_log.Debug)
+        {
+            _log.Set(key, timeToLive);
+        }
+
+        if (groups is null)
+        {
+            _l1.Set(key, new LocalEntry(value, lifetime.FreshUntil), lifetime.Life);
+        }
+        else
+        {
+            _l1.Set(key, new IndexedEntry(value, lifetime.FreshUntil, groups), lifetime.Life);
+            _l1.Groups.Add(key, groups); // after the entry: see LocalGroups
+        }
+
+        _namespace?.Set();
+        if (envelope is not null && !_breaker.CanCall)
+        {
+            BufferWriterPool.Return(envelope); // the circuit is open: the write stays in L1
+            envelope = null;
+            _repairs.Record(RepairKind.Key, key);
+        }
+
+        return envelope is null ? default : WriteRemoteAsync(key, mark, envelope, lifetime.Life, groups, cancellationToken);
+    }
+
+    private async ValueTask WriteRemoteAsync(string key, WriteMark mark, PooledBufferWriter envelope, TimeSpan? life, string[]? groups, CancellationToken cancellationToken)
+    {
+        Reply<bool> reply = await WriteAndInvalidateAsync(
+            RemoteOperation.Set,
+            (L2: _l2!, Key: key, Envelope: envelope, Life: life, Scope: _prefix, Groups: groups),
+            static async s =>
+            {
+                try
+                {
+                    await s.L2.SetAsync(s.Key, s.Envelope.WrittenMemory, s.Life, s.Scope, s.Groups).ConfigureAwait(false);
+                    return true;
+                }
+                finally
+                {
+                    BufferWriterPool.Return(s.Envelope); // Redis has answered or failed: nothing reads the buffer any more
+                }
+            },
+            key,
+            cancellationToken).ConfigureAwait(false);
+        if (reply.Ok)
+        {
+            _l1.Settle(key, mark);
+        }
+    }
+
+    /// <summary>
+    /// Sends a command pipelined with the invalidation of <paramref name="key"/> (one round trip) and waits for both; a
+    /// Redis failure, even one thrown while the command is issued, is counted, and the key recorded for repair (whether
+    /// Redis applied the command is unknown).
+    /// </summary>
+    private ValueTask<Reply<TResult>> WriteAndInvalidateAsync<TState, TResult>(RemoteOperation operation, TState state, Func<TState, Task<TResult>> command, string key, CancellationToken cancellationToken) =>
+        WriteAndInvalidateAsync(operation, state, command, InvalidationKind.Key, [key], cancellationToken);
+
+    private async ValueTask<Reply<TResult>> WriteAndInvalidateAsync<TState, TResult>(RemoteOperation operation, TState state, Func<TState, Task<TResult>> command, InvalidationKind kind, string[] keys, CancellationToken cancellationToken)
+    {
+        if (_parts.BeforeRemoteWrite is { } hook)
+        {
+            await hook().ConfigureAwait(false);
+        }
+
+        Reply<TResult> reply = await _breaker.CallAsync(
+            operation,
+            (State: state, Command: command, Backplane: _backplane, Kind: kind, Keys: keys),
+            static async s =>
+            {
+                Task<TResult> result = s.Command(s.State);
+                await Task.WhenAll(result, s.Backplane.PublishAsync(s.Kind, s.Keys)).ConfigureAwait(false);
+                return await result.ConfigureAwait(false); // already complete
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (!reply.Ok)
+        {
+            _repairs.RecordKeys(keys);
+        }
+
+        return reply;
+    }
+
+    private async ValueTask<CacheResult<T>> ReadRemoteAsync<T>(string key, LocalEntry? stale, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_breaker.CanCall)
+        {
+            return FailSafe<T>(stale);
+        }
+
+        FillMark before = _l1.Versions.Note(key);
+        long repairs = _repairs.Mark;
+        Reply<RedisValue> reply = await _breaker.CallAsync(RemoteOperation.Get, (L2: _l2!, Key: key), static s => s.L2.GetAsync(s.Key), cancellationToken).ConfigureAwait(false);
+        if (!reply.Ok)
+        {
+            return FailSafe<T>(stale);
+        }
+
+        // Redis may still hold what this instance overwrote or removed during an outage.
+        RedisValue raw = _repairs.Covers(key, repairs) ? RedisValue.Null : reply.Value;
+        CacheResult<T> result = _l2!.Accept<T>(raw, _lifetimes.Now(), out LocalEntry? fill, out TimeSpan? life);
+        if (_log.Debug)
+        {
+            if (result.HasValue)
+            {
+                _log.Hit(key, TieredLog.RemoteTier);
+            }
+            else
+            {
+                _log.Miss(key);
+            }
+        }
+
+        if (fill is not null)
+        {
+            if (_parts.BeforeLocalFill is { } hook)
+            {
+                await hook(key).ConfigureAwait(false);
+            }
+
+            _l1.Fill(key, fill, life, before);
+        }
+
+        return result;
+    }
+
+    private static async ValueTask<CacheResult<T>> CountedAsync<T>(ValueTask<CacheResult<T>> read, NamespaceCounters counters)
+    {
+        CacheResult<T> result = await read.ConfigureAwait(false);
+        counters.Read(result.HasValue);
+        return result;
+    }
+
+    private CacheResult<T> LocalResult<T>(LocalEntry entry)
+    {
+        if (entry.TryGet(out T? value))
+        {
+            return CacheResult<T>.Hit(value!);
+        }
+
+        Interlocked.Increment(ref _counters.DecodeErrors); // stored as another type: a miss, as Redis would give
+        _l1.NotAHit();
+        return CacheResult<T>.Miss;
+    }
+
+    /// <summary>What a read answers when Redis cannot: the stale L1 value within the fail-safe window, else a miss.</summary>
+    private CacheResult<T> FailSafe<T>(LocalEntry? stale)
+    {
+        if (stale is null || _lifetimes.FailSafe is null)
+        {
+            return CacheResult<T>.Miss;
+        }
+
+        if (stale.TryGet(out T? value))
+        {
+            Interlocked.Increment(ref _counters.FailSafeHits);
+            return CacheResult<T>.Hit(value!);
+        }
+
+        Interlocked.Increment(ref _counters.DecodeErrors); // stored as another type
+        return CacheResult<T>.Miss;
+    }
+
+    /// <summary>The time to live of a write: the given one or the default; zero, negative or too long is refused.</summary>
+    private TimeSpan? ResolveTimeToLive(TimeSpan? timeToLive) =>
+        TimeToLiveGuard.Positive(timeToLive, nameof(timeToLive)) ?? ScopeTimeToLive;
+
+    /// <summary>The full cache key of a key within the scope, checking its length (the prefix included) only.</summary>
+    /// <remarks>
+    /// The L1 hit paths skip the surrogate scan: a key with an unpaired surrogate was never stored, so it cannot hit,
+    /// and those paths call <see cref="KeyGuard.Encodable"/> on their way to Redis.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private string ReadKey(string key)
+    {
+        string full = FullKey(key, nameof(key));
+        KeyGuard.ValidLength(full, nameof(key));
+        ThrowIfDisposed();
+        return full;
+    }
+
+    /// <summary>The full cache key of a key within the scope, checked whole.</summary>
+    private string ValidKey(string key, string parameterName = "key")
+    {
+        string full = FullKey(key, parameterName);
+        KeyGuard.Valid(full, parameterName);
+        ThrowIfDisposed();
+        return full;
+    }
+
+    /// <summary>The full cache key of a key written within the scope: checked whole, and not in the names kept for groups.</summary>
+    private string WriteKey(string key, string parameterName = "key")
+    {
+        string full = ValidKey(key, parameterName);
+        KeyGuard.NotReserved(full, parameterName);
+        return full;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private string FullKey(string key, string parameterName)
+    {
+        if (_prefix.Length == 0)
+        {
+            return key; // null and empty are refused by KeyGuard
+        }
+
+        ArgumentException.ThrowIfNullOrEmpty(key, parameterName);
+        return string.Concat(_prefix, key);
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_parts.IsDisposed, this);
+
+    /// <summary>The key within the scope of a full cache key.</summary>
+    private string InScope(string fullKey) => _prefix.Length == 0 ? fullKey : fullKey[_prefix.Length..];
+
+    private void ThrowIfGroupsUnsupported()
+    {
+        if (_l2 is not null && _l2.IsCluster)
+        {
+            throw new NotSupportedException(
+                "Indexes and tags need a single Redis server: an index set and its members live in different hash slots of a cluster, so they cannot be updated atomically.");
+        }
+    }
+}
