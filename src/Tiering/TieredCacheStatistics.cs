@@ -57,8 +57,8 @@ public readonly record struct TieredCacheStatistics
 
     /// <summary>
     /// Gets the share of reads answered by either tier: L1 hits plus Redis hits, over every read (each read tries L1
-    /// first); 0 before the first read. An entry L1 holds past its freshness for fail-safe and that Redis then answers
-    /// counts in both tiers, so the ratio is capped at 1.
+    /// first and counts once there, and a Redis read follows only an L1 miss); 0 before the first read. A stale L1 entry
+    /// counts as an L1 miss, whichever answers then.
     /// </summary>
     public double HitRatio
     {
