@@ -56,7 +56,6 @@ public sealed class SessionRepository
     private const int MaxListLimit = 1000;
 
     private readonly ISessionStore _store;
-    private readonly TieredCache _cache;
     private readonly CacheNamespace _namespace;
     private readonly TimeProvider _time;
     private readonly int _maxMessages;
@@ -75,7 +74,6 @@ public sealed class SessionRepository
         options ??= new SessionStoreOptions();
         options.Validate();
         _store = store;
-        _cache = cache;
         _namespace = cache.Namespace(CacheNamespaceName, options.CacheTimeToLive);
         _time = timeProvider ?? TimeProvider.System;
         _maxMessages = options.MaxMessages;
@@ -336,12 +334,12 @@ public sealed class SessionRepository
             new ValueTask<IReadOnlyList<ChatSession>>(state.Store.ListByUserAsync(state.User, state.ActiveOnly, token)), UserTag(userId), cancellationToken);
 
     /// <summary>
-    /// Removes what writes to <paramref name="changed"/> made stale: each session's keys, each user's and agent's tag.
-    /// Not cancellable: the database has the write, and a caller who stops waiting must not leave the cache stale.
+    /// Removes what writes to <paramref name="changed"/> made stale, through the namespace in one round trip: each
+    /// session's keys, and the values tagged with each user and agent. Not cancellable: the database has the write, and a
+    /// caller who stops waiting must not leave the cache stale.
     /// </summary>
     private async Task InvalidateAsync(IReadOnlyList<SessionRef> changed)
     {
-        CancellationToken cancellationToken = CancellationToken.None;
         if (changed.Count == 0)
         {
             return;
@@ -351,17 +349,13 @@ public sealed class SessionRepository
         var tags = new HashSet<string>(StringComparer.Ordinal);
         foreach (SessionRef session in changed)
         {
-            keys.Add(CacheKey.Join(CacheNamespaceName, SessionKey(session.Id)));
-            keys.Add(CacheKey.Join(CacheNamespaceName, MessagesKey(session.Id)));
+            keys.Add(SessionKey(session.Id));
+            keys.Add(MessagesKey(session.Id));
             tags.Add(UserTagName(session.UserId));
             tags.Add(AgentTagName(session.AgentId));
         }
 
-        await _cache.RemoveManyAsync(keys, cancellationToken).ConfigureAwait(false);
-        foreach (string tag in tags)
-        {
-            await _namespace.RemoveByTagAsync(tag, cancellationToken).ConfigureAwait(false);
-        }
+        await _namespace.InvalidateAsync(keys, [.. tags], CancellationToken.None).ConfigureAwait(false);
     }
 
     private static SessionRef Ref(ChatSession session) => new(session.Id, session.UserId, session.AgentId);

@@ -1,5 +1,8 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Threading.Tasks;
+using Strata.Tiering.Tests.Support;
 using Xunit;
 
 namespace Strata.Tiering.Tests.CacheApi;
@@ -26,6 +29,82 @@ public abstract partial class CacheApiContractTests
         Assert.Equal(1, runs);
         Assert.Equal((1L, 1L, 1L), (users.GetStatistics().Hits, users.GetStatistics().Misses, users.GetStatistics().Sets));
         Assert.Equal(first, (await cache.GetAsync<string>("users:42")).Value);
+    }
+
+    [Fact]
+    public async Task Namespace_Batches_WorkOnItsOwnKeys_AndCountInItsStatistics()
+    {
+        TieredCache cache = NewCache();
+        CacheNamespace users = cache.Namespace("users");
+        await cache.SetAsync("1", -1); // the same key outside the namespace
+
+        await users.SetManyAsync([new KeyValuePair<string, int>("1", 10), new KeyValuePair<string, int>("2", 20)]);
+        CacheResult<int>[] read = await users.GetManyAsync<int>(["1", "2", "3"]);
+        long removed = await users.RemoveManyAsync(["1", "3"]);
+
+        Assert.Equal([CacheResult<int>.Hit(10), CacheResult<int>.Hit(20), CacheResult<int>.Miss], read);
+        Assert.Equal(1, removed);
+        Assert.False((await users.GetAsync<int>("1")).HasValue);
+        Assert.Equal(CacheResult<int>.Hit(-1), await cache.GetAsync<int>("1"));
+        Assert.Equal(CacheResult<int>.Hit(20), await cache.GetAsync<int>("users:2"));
+        NamespaceStatistics stats = users.GetStatistics();
+        Assert.Equal((2L, 2L, 2L), (stats.Hits, stats.Misses, stats.Sets)); // two hits and a miss in the batch, then the miss after the removal
+    }
+
+    [Fact]
+    public async Task Namespace_GetAndRemoveAndPatterns_StayInsideTheNamespace()
+    {
+        TieredCache cache = NewCache();
+        CacheNamespace users = cache.Namespace("users");
+        await users.SetAsync("token", "secret");
+        await users.SetAsync("session:1", "a");
+        await users.SetAsync("session:2", "b");
+        await cache.SetAsync("session:1", "outside");
+
+        Assert.Equal(CacheResult<string>.Hit("secret"), await users.GetAndRemoveAsync<string>("token"));
+        Assert.False(await users.ExistsAsync("token"));
+        Assert.Equal(2, await users.RemoveByPatternAsync("session:*"));
+        Assert.False(await users.ExistsAsync("session:2"));
+        Assert.Equal(CacheResult<string>.Hit("outside"), await cache.GetAsync<string>("session:1"));
+    }
+
+    [Fact]
+    public async Task Namespace_UpdateAsync_WithATimeToLive_RestartsIt_WhateverTheNamespaceRule()
+    {
+        TieredCache cache = NewCache();
+        CacheNamespace keeping = cache.Namespace("keeping", TimeSpan.FromMinutes(1));
+        await keeping.SetAsync("k", "a");
+
+        Assert.Equal("ab", (await keeping.UpdateAsync<string>("k", s => s + "b", TimeSpan.FromHours(2))).Value);
+
+        Assert.InRange((await keeping.GetTimeToLiveAsync("k"))!.Value, TimeSpan.FromMinutes(119), TimeSpan.FromHours(2));
+    }
+
+    [Fact]
+    public async Task Namespace_InvalidateAsync_RemovesKeysAndTaggedValues_OnEveryInstance()
+    {
+        TieredCache cache = NewCache();
+        TieredCache peer = SecondInstance(cache);
+        CacheNamespace mine = cache.Namespace("s"), theirs = peer.Namespace("s");
+        await mine.SetAsync("session", "v");
+        await mine.SetAsync("list:alice", "[1]", new CacheEntryOptions { Tags = { "u:alice" } });
+        await mine.SetAsync("list:agent", "[1]", new CacheEntryOptions { Tags = { "a:code" } });
+        await mine.SetAsync("list:bob", "[2]", new CacheEntryOptions { Tags = { "u:bob" } });
+        foreach (string key in new[] { "session", "list:alice", "list:agent", "list:bob" })
+        {
+            Assert.True((await theirs.GetAsync<string>(key)).HasValue); // the peer's L1 holds each
+        }
+
+        long removed = await mine.InvalidateAsync(["session", "missing"], ["u:alice", "a:code"]);
+
+        Assert.Equal(3, removed);
+        foreach (CacheNamespace ns in new[] { mine, theirs })
+        {
+            await Eventually.True(async () => !(await ns.GetAsync<string>("list:alice")).HasValue, "the invalidation to reach every instance");
+            Assert.False((await ns.GetAsync<string>("session")).HasValue);
+            Assert.False((await ns.GetAsync<string>("list:agent")).HasValue);
+            Assert.Equal(CacheResult<string>.Hit("[2]"), await ns.GetAsync<string>("list:bob"));
+        }
     }
 
     [Fact]
