@@ -22,7 +22,8 @@ builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.WriteIndented = true);
 
-builder.Services.AddStrata(strata => strata.Cache.Name = "session-api").AddSessions();
+builder.Services.AddStrata(strata => strata.Cache.Name = "session-api");
+builder.Services.AddSessions();
 builder.Services.AddHealthChecks().AddStrataHealthCheck();
 builder.Services.AddPerUserRateLimiting();
 

@@ -46,29 +46,40 @@ public sealed class SessionStoreOptions
     /// <exception cref="ArgumentException">A setting is out of range; the message names it.</exception>
     public void Validate()
     {
+        foreach ((string setting, object? value, string message) in Problems())
+        {
+            throw setting == nameof(ConnectionString)
+                ? new ArgumentException(message, setting)
+                : new ArgumentOutOfRangeException(setting, value, message);
+        }
+    }
+
+    /// <summary>Every setting out of range, with its value and a sentence naming it: what <see cref="Validate"/> throws for the first.</summary>
+    internal IEnumerable<(string Setting, object? Value, string Message)> Problems()
+    {
         if (MaxMessages < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxMessages), MaxMessages, "MaxMessages (SESSION_MAX_MESSAGES) must be at least 1.");
+            yield return (nameof(MaxMessages), MaxMessages, "MaxMessages (SESSION_MAX_MESSAGES) must be at least 1.");
         }
 
         if (IdleExpiry <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(IdleExpiry), IdleExpiry, "IdleExpiry (SESSION_EXPIRY_HOURS) must be positive.");
+            yield return (nameof(IdleExpiry), IdleExpiry, "IdleExpiry (SESSION_EXPIRY_HOURS) must be positive.");
         }
 
         if (CacheTimeToLive <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(CacheTimeToLive), CacheTimeToLive, "CacheTimeToLive must be positive.");
+            yield return (nameof(CacheTimeToLive), CacheTimeToLive, "CacheTimeToLive must be positive.");
         }
 
         if (CleanupInterval is { } interval && interval <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(CleanupInterval), interval, "CleanupInterval must be positive, or null for none.");
+            yield return (nameof(CleanupInterval), interval, "CleanupInterval must be positive, or null for none.");
         }
 
         if (string.IsNullOrWhiteSpace(ConnectionString))
         {
-            throw new ArgumentException("ConnectionString must name a SQLite database.", nameof(ConnectionString));
+            yield return (nameof(ConnectionString), ConnectionString, "ConnectionString must name a SQLite database.");
         }
     }
 }

@@ -1,29 +1,31 @@
 using System;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Strata.Extensions;
 using Strata.Sessions;
 using Strata.Tiering;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the session store on the cache that <c>AddStrata</c> registered.</summary>
+/// <summary>Registers the session store on the host's <see cref="TieredCache"/> (the one <c>AddStrata</c> registers, or the application's own).</summary>
 public static class SessionServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers a <see cref="SessionRepository"/> singleton over the default cache and, unless another
+    /// Registers a <see cref="SessionRepository"/> singleton over the registered <see cref="TieredCache"/> and, unless another
     /// <see cref="ISessionStore"/> is registered, a <see cref="SqliteSessionStore"/> on
     /// <see cref="SessionStoreOptions.ConnectionString"/>. Settings come from <c>SESSION_MAX_MESSAGES</c>,
     /// <c>SESSION_EXPIRY_HOURS</c> and the <c>Sessions</c> section, then <paramref name="configure"/>; they are validated,
     /// and the schema created, when the host starts.
     /// </summary>
-    /// <param name="builder">The builder <c>AddStrata</c> returned.</param>
+    /// <remarks>
+    /// The package depends on the cache (<c>Strata.Tiering</c>), not on its host integration: register the cache with
+    /// <c>AddStrata()</c> from <c>Strata.Extensions</c>, or as a <see cref="TieredCache"/> singleton of your own.
+    /// </remarks>
+    /// <param name="services">The services.</param>
     /// <param name="configure">Changes to the settings, applied after configuration; optional.</param>
-    /// <returns>The builder.</returns>
-    public static StrataBuilder AddSessions(this StrataBuilder builder, Action<SessionStoreOptions>? configure = null)
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddSessions(this IServiceCollection services, Action<SessionStoreOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        IServiceCollection services = builder.Services;
+        ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<SessionStoreOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<SessionStoreOptions>, SessionConfiguration>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SessionStoreOptions>, SessionStoreOptionsValidator>());
@@ -40,6 +42,6 @@ public static class SessionServiceCollectionExtensions
             provider.GetRequiredService<IOptions<SessionStoreOptions>>().Value,
             provider.GetRequiredService<TimeProvider>()));
         services.AddHostedService<SessionStartup>();
-        return builder;
+        return services;
     }
 }

@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 using Microsoft.Extensions.Options;
 
@@ -10,13 +9,9 @@ internal sealed class SessionStoreOptionsValidator : IValidateOptions<SessionSto
     public ValidateOptionsResult Validate(string? name, SessionStoreOptions options)
     {
         var failures = new List<string>(options.ConfigurationErrors);
-        try
+        foreach ((_, _, string message) in options.Problems())
         {
-            options.Validate();
-        }
-        catch (ArgumentException ex)
-        {
-            failures.Add($"{SessionStoreOptions.SectionName}: {Strata.Extensions.StrataOptionsValidator.MessageOf(ex)}");
+            failures.Add($"{SessionStoreOptions.SectionName}: {message}");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

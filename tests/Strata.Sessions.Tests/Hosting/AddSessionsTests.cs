@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Strata.Tiering;
 using Strata.Tiering.Tests.Support;
 using Xunit;
 
@@ -22,7 +23,8 @@ public sealed class AddSessionsTests
         settings.TryAdd("Strata:Provider", "Memory");
         settings.TryAdd("Sessions:ConnectionString", $"Data Source=host-{Guid.NewGuid():N};Mode=Memory;Cache=Shared");
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddStrata().AddSessions(configure);
+        builder.Services.AddStrata();
+        builder.Services.AddSessions(configure);
         return builder;
     }
 
@@ -78,12 +80,32 @@ public sealed class AddSessionsTests
     }
 
     [Fact]
+    public async Task AddSessions_WithoutAddStrata_UsesTheApplicationsOwnCache()
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Test" });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Sessions:ConnectionString"] = $"Data Source=own-{Guid.NewGuid():N};Mode=Memory;Cache=Shared" });
+        await using var cache = new TieredCache(new TieredCacheOptions());
+        builder.Services.AddSingleton(cache);
+        builder.Services.AddSessions();
+        using IHost host = builder.Build();
+        await host.StartAsync();
+
+        SessionRepository sessions = host.Services.GetRequiredService<SessionRepository>();
+        ChatSession created = await sessions.CreateAsync("alice", "code_agent", "t");
+        Assert.Equal(created.Id, (await sessions.GetAsync(created.Id))!.Id);
+        Assert.Equal(1, cache.Namespace(SessionRepository.CacheNamespaceName, new SessionStoreOptions().CacheTimeToLive).GetStatistics().Sets);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public void AddSessions_StoreRegisteredBefore_IsKept()
     {
         using SqliteSessionStore store = SqliteSessionStore.InMemory($"kept-{Guid.NewGuid():N}");
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Test" });
         builder.Services.AddSingleton<ISessionStore>(store);
-        builder.Services.AddStrata().AddSessions();
+        builder.Services.AddStrata();
+        builder.Services.AddSessions();
         using IHost host = builder.Build();
 
         Assert.Same(store, host.Services.GetRequiredService<ISessionStore>());
