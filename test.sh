@@ -94,7 +94,7 @@ if ! dotnet build Engine.sln -c Release -nologo -clp:ErrorsOnly; then
 fi
 
 passed=0 failed=0 skipped=0 status=0
-for project in tests/*/*.csproj; do
+for project in tests/*.Tests/*.csproj; do
   name=$(basename "$project" .csproj)
   echo "== $name"
   if ! dotnet test "$project" -c Release --no-build -nologo \

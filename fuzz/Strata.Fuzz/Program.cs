@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using Strata.Engine;
 using Strata.Fuzz.Targets;
+using Strata.Testing;
 
 namespace Strata.Fuzz;
 
@@ -96,7 +97,7 @@ internal static class Program
         long total = 0;
         foreach ((int threads, int stripes, int? bound) in configurations)
         {
-            Strata.Engine.Tests.Support.LocalSoak.Result result = Strata.Engine.Tests.Support.LocalSoak.RunAsync(threads, stripes, bound, operations / threads).GetAwaiter().GetResult();
+            LocalSoak.Result result = LocalSoak.RunAsync(threads, stripes, bound, operations / threads).GetAwaiter().GetResult();
             total += result.Operations;
             Console.WriteLine($"soak: {threads} threads, {stripes} stripes, bound {bound?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}: " +
                 $"{result.Operations:N0} operations in {result.Seconds:F1} s, {result.Statistics.Evictions:N0} evictions, {result.Statistics.Expirations:N0} expirations, valid");
@@ -112,7 +113,7 @@ internal static class Program
     /// </summary>
     private static int TieredSoak(string redis, long operations)
     {
-        Strata.Tiering.Tests.Support.TieredSoak.Result result = Strata.Tiering.Tests.Support.TieredSoak.RunAsync(redis, operations / 4).GetAwaiter().GetResult();
+        Strata.Testing.TieredSoak.Result result = Strata.Testing.TieredSoak.RunAsync(redis, operations / 4).GetAwaiter().GetResult();
         Console.WriteLine($"tiered soak: {result.Operations:N0} operations in {result.Seconds:F1} s, {result.InvalidationsDelivered:N0} invalidations delivered, " +
             $"{result.KeysWithValues} of {result.Keys} keys hold values at the end; exceptions {result.Exceptions}, stale reads after quiescence {result.StaleReads}");
         if (result.Exceptions != 0 || result.StaleReads != 0)

@@ -10,7 +10,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using Strata.SessionApi.Tests.Support;
-using Strata.Tiering.Tests.Support;
+using Strata.Testing;
 using Xunit;
 
 namespace Strata.SessionApi.Tests;

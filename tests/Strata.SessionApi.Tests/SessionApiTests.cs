@@ -10,8 +10,8 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Strata.SessionApi.Tests.Support;
 using Strata.Sessions;
+using Strata.Testing;
 using Strata.Tiering;
-using Strata.Tiering.Tests.Support;
 using Xunit;
 
 namespace Strata.SessionApi.Tests;

@@ -2,7 +2,7 @@ using System;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
 using Strata.Sessions.Tests.Support;
-using Strata.Tiering.Tests.Support;
+using Strata.Testing;
 using Xunit;
 
 namespace Strata.Sessions.Tests;

@@ -6,7 +6,7 @@ using System.Threading.Tasks;
 using FsCheck;
 using FsCheck.Fluent;
 using Strata.Sessions.Tests.Support;
-using Strata.Tiering.Tests.Support;
+using Strata.Testing;
 using Xunit;
 
 namespace Strata.Sessions.Tests;

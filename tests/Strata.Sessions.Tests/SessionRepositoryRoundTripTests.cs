@@ -5,8 +5,8 @@ using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
 using StackExchange.Redis.Profiling;
+using Strata.Testing;
 using Strata.Tiering;
-using Strata.Tiering.Tests.Support;
 using Xunit;
 
 namespace Strata.Sessions.Tests;

@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
+using Strata.Testing;
 using Strata.Tiering.Tests.Support;
 using Xunit;
 

@@ -1,6 +1,6 @@
 using System;
 using Strata.Engine;
-using Strata.Engine.Tests.Glob;
+using Strata.Testing;
 
 namespace Strata.Fuzz.Targets;
 

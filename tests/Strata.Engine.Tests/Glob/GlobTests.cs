@@ -4,6 +4,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Strata.Engine;
+using Strata.Testing;
 using Xunit;
 
 namespace Strata.Engine.Tests.Glob;

@@ -4,7 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Time.Testing;
 using Strata.Engine;
-using Strata.Engine.Tests.Support;
+using Strata.Testing;
 using Xunit;
 
 namespace Strata.Engine.Tests.Store;

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Strata.Extensions.Tests.Support;
-using Strata.Tiering.Tests.Support;
+using Strata.Testing;
 using Xunit;
 
 namespace Strata.Extensions.Tests.Caching;

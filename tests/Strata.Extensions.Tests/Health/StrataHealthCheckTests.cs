@@ -5,8 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Strata.Extensions.Tests.Support;
+using Strata.Testing;
 using Strata.Tiering;
-using Strata.Tiering.Tests.Support;
 using Xunit;
 
 namespace Strata.Extensions.Tests.Health;

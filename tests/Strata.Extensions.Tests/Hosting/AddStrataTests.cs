@@ -8,8 +8,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Strata.Extensions.Tests.Support;
+using Strata.Testing;
 using Strata.Tiering;
-using Strata.Tiering.Tests.Support;
 using Xunit;
 
 namespace Strata.Extensions.Tests.Hosting;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Strata.Extensions.Tests.Support;
+using Strata.Testing;
 using Strata.Tiering;
 using Xunit;
 

@@ -2,8 +2,8 @@ using System;
 using System.Text.Json;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Time.Testing;
+using Strata.Testing;
 using Strata.Tiering;
-using Strata.Tiering.Tests.Support;
 
 namespace Strata.Sessions.Tests.Support;
 

@@ -2,7 +2,7 @@ using System;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using Strata.Tiering.Tests.Support;
+using Strata.Testing;
 using Xunit;
 
 namespace Strata.Tiering.Tests.CacheApi;

@@ -5,7 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
 using Microsoft.Extensions.Time.Testing;
-using Strata.Tiering.Tests.Support;
+using Strata.Testing;
 using Xunit;
 
 namespace Strata.Tiering.Tests.CacheApi;

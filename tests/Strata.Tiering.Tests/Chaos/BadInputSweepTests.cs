@@ -3,7 +3,7 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
-using Strata.Tiering.Tests.Support;
+using Strata.Testing;
 using Xunit;
 
 namespace Strata.Tiering.Tests.Chaos;

@@ -2,7 +2,7 @@ using System;
 using System.Linq;
 using System.Threading.Tasks;
 using StackExchange.Redis;
-using Strata.Tiering.Tests.Support;
+using Strata.Testing;
 using Xunit;
 using Xunit.Abstractions;
 

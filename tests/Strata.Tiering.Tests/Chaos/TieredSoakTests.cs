@@ -1,5 +1,5 @@
 using System.Threading.Tasks;
-using Strata.Tiering.Tests.Support;
+using Strata.Testing;
 using Xunit;
 using Xunit.Abstractions;
 

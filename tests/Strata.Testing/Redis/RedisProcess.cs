@@ -7,7 +7,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading;
 
-namespace Strata.Tiering.Tests.Support;
+namespace Strata.Testing;
 
 /// <summary>
 /// redis-server processes on loopback for the tests: a single server or a three-primary cluster, with no persistence,
@@ -180,7 +180,7 @@ public sealed class RedisProcess : IDisposable
         return output;
     }
 
-    internal static void WaitFor(Func<bool> condition, string what)
+    public static void WaitFor(Func<bool> condition, string what)
     {
         var deadline = Stopwatch.StartNew();
         while (!condition())

@@ -1,10 +1,9 @@
 using System;
-using Xunit;
 
-namespace Strata.Tiering.Tests.Support;
+namespace Strata.Testing;
 
 /// <summary>Allocation counts of a hot path, which are exact and so may be asserted (timings may not).</summary>
-internal static class Allocations
+public static class Allocations
 {
     /// <summary>
     /// Calls <paramref name="hit"/> once to warm it up, then <paramref name="calls"/> times: every call must report that
@@ -13,7 +12,11 @@ internal static class Allocations
     /// </summary>
     public static void AssertSynchronousAndFree(Func<bool> hit, int calls = 100)
     {
-        Assert.True(hit(), "The warm-up call did not complete synchronously.");
+        if (!hit())
+        {
+            throw new CheckFailedException("The warm-up call did not complete synchronously.");
+        }
+
         int synchronous = 0;
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < calls; i++)
@@ -21,7 +24,10 @@ internal static class Allocations
             synchronous += hit() ? 1 : 0;
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Equal(calls, synchronous);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        if (allocated != 0 || synchronous != calls)
+        {
+            throw new CheckFailedException($"{calls} calls allocated {allocated} bytes and {synchronous} of them completed synchronously; expected 0 bytes and all of them.");
+        }
     }
 }

@@ -1,13 +1,13 @@
 using System;
 using Strata.Engine;
 
-namespace Strata.Engine.Tests.Glob;
+namespace Strata.Testing;
 
 /// <summary>
 /// A slow, recursive reading of Redis's <c>stringmatchlen</c>, written for clarity rather than speed: the oracle the
 /// production matcher is checked against. Exponential on adversarial input, so tests keep its inputs short.
 /// </summary>
-internal static class ReferenceGlob
+public static class ReferenceGlob
 {
     public static bool IsMatch(string pattern, string text, bool ignoreCase = false) =>
         Match(pattern.AsSpan(), text.AsSpan(), ignoreCase);

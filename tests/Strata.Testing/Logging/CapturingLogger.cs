@@ -2,10 +2,10 @@ using System;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Strata.Tiering.Tests.Support;
+namespace Strata.Testing;
 
 /// <summary>An <see cref="ILogger"/> that keeps what it is given, for assertions on what was logged.</summary>
-internal sealed class CapturingLogger : ILogger
+public sealed class CapturingLogger : ILogger
 {
     public ConcurrentQueue<(LogLevel Level, int EventId, string Message)> Entries { get; } = new();
 

@@ -2,10 +2,10 @@ using System;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Strata.Extensions.Tests.Support;
+namespace Strata.Testing;
 
 /// <summary>A logging provider that keeps every entry the host's filters let through, with its category.</summary>
-internal sealed class CapturingLoggerProvider : ILoggerProvider
+public sealed class CapturingLoggerProvider : ILoggerProvider
 {
     public ConcurrentQueue<(string Category, LogLevel Level, int EventId, string Message)> Entries { get; } = new();
 

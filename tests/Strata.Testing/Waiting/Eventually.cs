@@ -1,12 +1,11 @@
 using System;
 using System.Diagnostics;
 using System.Threading.Tasks;
-using Xunit.Sdk;
 
-namespace Strata.Tiering.Tests.Support;
+namespace Strata.Testing;
 
 /// <summary>Polls for a condition with a deadline: how tests wait for a message to be delivered, never by sleeping.</summary>
-internal static class Eventually
+public static class Eventually
 {
     public static async Task True(Func<Task<bool>> condition, string what, double seconds = 20)
     {
@@ -15,7 +14,7 @@ internal static class Eventually
         {
             if (watch.Elapsed.TotalSeconds > seconds)
             {
-                throw new XunitException($"Gave up after {seconds} s waiting for {what}.");
+                throw new CheckFailedException($"Gave up after {seconds} s waiting for {what}.");
             }
 
             await Task.Delay(10);

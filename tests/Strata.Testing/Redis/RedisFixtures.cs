@@ -1,6 +1,6 @@
 using System;
 
-namespace Strata.Tiering.Tests.Support;
+namespace Strata.Testing;
 
 /// <summary>
 /// Redis for a test class: the instance ./test.sh started (its address in <paramref name="variable"/>), or, when the

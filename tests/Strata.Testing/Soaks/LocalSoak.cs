@@ -6,7 +6,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.Time.Testing;
 using Strata.Engine;
 
-namespace Strata.Engine.Tests.Support;
+namespace Strata.Testing;
 
 /// <summary>
 /// Every <see cref="LocalCache{TValue}"/> operation from several threads at once, with TTLs, clock moves (which run the
@@ -15,7 +15,7 @@ namespace Strata.Engine.Tests.Support;
 /// the removal callbacks agree with the counters. Shared by the concurrency tests (short runs) and the soak console
 /// mode of fuzz/Strata.Fuzz (<c>--soak</c>, long runs). Throws <see cref="InvalidOperationException"/> on a violation.
 /// </summary>
-internal static class LocalSoak
+public static class LocalSoak
 {
     public sealed record Result(long Operations, double Seconds, CacheStatistics Statistics, long RemovedCallbacks);
 

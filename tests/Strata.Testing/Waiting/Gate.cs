@@ -1,13 +1,13 @@
 using System;
 using System.Threading.Tasks;
 
-namespace Strata.Tiering.Tests.Support;
+namespace Strata.Testing;
 
 /// <summary>
 /// A test hook that holds the code calling it until the test releases it, so the test can act while an operation is
 /// stopped at a known point: <c>cache.SomeHook = gate.Hold</c>, then <see cref="Reached"/>, act, <see cref="Release"/>.
 /// </summary>
-internal sealed class Gate
+public sealed class Gate
 {
     private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);

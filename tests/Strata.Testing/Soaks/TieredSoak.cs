@@ -4,8 +4,9 @@ using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using Strata.Tiering;
 
-namespace Strata.Tiering.Tests.Support;
+namespace Strata.Testing;
 
 /// <summary>
 /// Two <see cref="TieredCache"/> instances on one Redis with the backplane, each driven by several threads through the
@@ -14,7 +15,7 @@ namespace Strata.Tiering.Tests.Support;
 /// instances and through a third one with an empty L1 (so its answer is Redis's): an instance whose L1 holds a value
 /// Redis does not is a stale read. Shared by the Tiering tests (a short run) and <c>Strata.Fuzz --tiered-soak</c>.
 /// </summary>
-internal static class TieredSoak
+public static class TieredSoak
 {
     public sealed record Result(long Operations, double Seconds, int Keys, int KeysWithValues, long StaleReads, long Exceptions, long InvalidationsDelivered, string? FirstProblem);
 
@@ -28,10 +29,7 @@ internal static class TieredSoak
         TieredCache[] instances = [first, second];
         foreach (TieredCache instance in instances)
         {
-            if (!SpinWait.SpinUntil(() => instance.IsSubscribed, TimeSpan.FromSeconds(20)))
-            {
-                throw new InvalidOperationException("The backplane subscription was not in place within 20 s.");
-            }
+            Subscriptions.WaitFor(instance);
         }
 
         string[] keys = Enumerable.Range(0, keySpace).Select(i => "k" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
