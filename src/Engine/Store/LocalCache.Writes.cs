@@ -222,7 +222,7 @@ public sealed partial class LocalCache<TValue>
     /// <paramref name="now"/> is read by the caller before it takes the lock, as is every clock reading: a stripe lock
     /// is never held across a call into the <see cref="TimeProvider"/>. A provider may run due timer callbacks on the
     /// thread that reads it (<c>FakeTimeProvider</c> does), which would run the expiry sweep inside the write holding
-    /// the lock (it is re-entrant) and unlink the very node the write is working on. The long soak found exactly that.
+    /// the lock (it is re-entrant) and unlink the very node the write is working on.
     /// </remarks>
     private Node<TValue>? FindLive(Segment<TValue> segment, string key, int hash, long now, ref PendingRemovals<TValue> pending)
     {

@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Data.Sqlite;
+using static Strata.Sessions.SqliteRows;
 
 namespace Strata.Sessions;
 
@@ -36,7 +37,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     /// <summary>The schema version this store creates and reads.</summary>
     public const int SchemaVersion = 1;
 
-    private const string Columns = "id, user_id, agent_id, title, status, context, created_at, updated_at, last_activity_at, message_count";
+    internal const string Columns = "id, user_id, agent_id, title, status, context, created_at, updated_at, last_activity_at, message_count";
     private const string NotDeleted = "status <> 3";
     private const string Order = "ORDER BY last_activity_at DESC, id DESC";
 
@@ -468,100 +469,5 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
-    {
-        SqliteCommand command = connection.CreateCommand();
-        command.Transaction = transaction;
-#pragma warning disable CA2100 // the SQL is this class's constants; every value is a parameter
-        command.CommandText = sql;
-#pragma warning restore CA2100
-        return command;
-    }
-
-    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken)
-    {
-        using SqliteCommand command = Command(connection, transaction, sql);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<object?> ScalarAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken)
-    {
-        using SqliteCommand command = Command(connection, transaction, sql);
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<ChatSession?> ReadSessionAsync(SqliteConnection connection, SqliteTransaction? transaction, Guid id, CancellationToken cancellationToken)
-    {
-        using SqliteCommand query = Command(connection, transaction, $"SELECT {Columns} FROM sessions WHERE id = $id");
-        query.Parameters.AddWithValue("$id", Text(id));
-        return await ReadOneAsync(query, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<ChatSession?> ReadOneAsync(SqliteCommand command, CancellationToken cancellationToken)
-    {
-        SqliteDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
-        {
-            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadSession(reader) : null;
-        }
-    }
-
-    private static async Task ReadAllAsync(SqliteCommand command, List<ChatSession> into, CancellationToken cancellationToken)
-    {
-        SqliteDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                into.Add(ReadSession(reader));
-            }
-        }
-    }
-
-    private static async Task ReadRefsAsync(SqliteCommand command, List<SessionRef> into, CancellationToken cancellationToken)
-    {
-        SqliteDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                into.Add(new SessionRef(Guid.Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2)));
-            }
-        }
-    }
-
-    private static ChatSession ReadSession(SqliteDataReader reader) => new(
-        Guid.Parse(reader.GetString(0)),
-        reader.GetString(1),
-        reader.GetString(2),
-        reader.GetString(3),
-        (SessionStatus)reader.GetInt32(4),
-        reader.GetString(5),
-        Time(reader.GetInt64(6)),
-        Time(reader.GetInt64(7)),
-        Time(reader.GetInt64(8)),
-        reader.GetInt32(9));
-
-    private static string Text(Guid id) => id.ToString("D");
-
-    private static DateTimeOffset Time(long unixMilliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds);
-
-    /// <summary>Makes <paramref name="text"/> literal inside a <c>LIKE ... ESCAPE '\'</c> pattern.</summary>
-    private static string EscapeLike(string text)
-    {
-        var escaped = new StringBuilder(text.Length + 8);
-        foreach (char c in text)
-        {
-            if (c is '%' or '_' or '\\')
-            {
-                escaped.Append('\\');
-            }
-
-            escaped.Append(c);
-        }
-
-        return escaped.ToString();
     }
 }

@@ -36,7 +36,7 @@ internal static class KeyGuard
     internal static void Encodable(string key, string parameterName)
     {
         // Vectorized: a key without surrogates (almost all of them) costs one pass. (Not IndexOfAnyInRange: it allocated
-        // on every call here, which the hit allocation tests caught.)
+        // on every call here.)
         if (key.AsSpan().ContainsAny(s_surrogates))
         {
             ThrowIfUnpairedSurrogate(key, parameterName);

@@ -74,7 +74,7 @@ internal sealed class RemoteRepairs
     /// <summary>
     /// <see cref="Covers(string)"/> after a Redis read that began at <paramref name="mark"/>, which also holds when any
     /// repair was carried out meanwhile: the reply may have been read before the repair's removal reached Redis and be
-    /// checked only after the repair was forgotten (on a starved thread pool; the SIGSTOP chaos test saw it). Such a
+    /// checked only after the repair was forgotten (on a starved thread pool). Such a
     /// read is then a miss, which costs a round trip only while a drain runs.
     /// </summary>
     internal bool Covers(string key, long mark) => Covers(key) || Volatile.Read(ref _replays) != mark;
@@ -108,7 +108,7 @@ internal sealed class RemoteRepairs
 
             // Still pending (or being replayed): a newer generation, so that the replay does not forget this one. Only
             // an update of the entry seen: had the drain removed it in between, an unconditional store would put it back
-            // uncounted (the counts then drift, which the concurrency test saw); the loop adds it again instead.
+            // uncounted and the counts would drift; the loop adds it again instead.
             if (_pending.TryGetValue(repair, out long seen) && _pending.TryUpdate(repair, generation, seen))
             {
                 break;
@@ -165,7 +165,7 @@ internal sealed class RemoteRepairs
     internal List<KeyValuePair<RemoteRepair, long>> Snapshot()
     {
         // Enumerated, not copied: List's copy constructor sizes its array from Count and then asks the dictionary to fill
-        // it, which throws when an Add lands in between (the concurrency test saw it).
+        // it, which throws when an Add lands in between.
         var repairs = new List<KeyValuePair<RemoteRepair, long>>();
         foreach (KeyValuePair<RemoteRepair, long> pending in _pending)
         {

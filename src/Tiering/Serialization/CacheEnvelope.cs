@@ -12,7 +12,7 @@ namespace Strata.Tiering;
 /// <remarks>
 /// <code>
 /// offset 0   magic 0xA5 (not a printable character, nor the first byte of JSON or of MemoryPack's usual output)
-/// offset 1   format version, 1
+/// offset 1   format version, 2
 /// offset 2   flags: bits 0-1 payload kind (0 serialized, 1 raw bytes, 2 UTF-8 string)
 ///                   bit 2 compressed (never written by version 1; a reader refuses it)
 ///                   bit 3 null (a null string or byte array; the payload is empty)
@@ -30,7 +30,7 @@ namespace Strata.Tiering;
 /// <para>
 /// The guard exists because a serializer reading bytes it did not write can do worse than throw: MemoryPack reads a
 /// string whose length runs past the buffer with unchecked memory access, and the runtime stops the process with an
-/// <see cref="AccessViolationException"/> that no <c>catch</c> sees (found by the envelope fuzz target). A value
+/// <see cref="AccessViolationException"/> that no <c>catch</c> sees. A value
 /// written as another type (a key whose type changed between two versions of a service) fails the tag, a corrupted or
 /// truncated one the checksum, and the serializer never sees either. A writer that forges both can still reach it;
 /// only code that can write to Redis can.
