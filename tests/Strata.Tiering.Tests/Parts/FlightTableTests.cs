@@ -1,0 +1,64 @@
+using Xunit;
+
+namespace Strata.Tiering.Tests.Parts;
+
+/// <summary>The flight table alone: who joins, who starts, and when a flight is replaced.</summary>
+public class FlightTableTests
+{
+    private readonly FlightTable _flights = new();
+    private readonly FillVersions _versions = new();
+
+    [Fact]
+    public void SecondCaller_JoinsTheFirstFlight_UntilItLeaves()
+    {
+        Flight<int> first = _flights.Join<int>("k", _versions, out bool started);
+        Flight<int> second = _flights.Join<int>("k", _versions, out bool startedAgain);
+
+        Assert.True(started);
+        Assert.False(startedAgain);
+        Assert.Same(first, second);
+
+        _flights.Leave("k", first);
+        Assert.NotSame(first, _flights.Join<int>("k", _versions, out bool startedAfter));
+        Assert.True(startedAfter);
+    }
+
+    [Fact]
+    public void CallerAfterAChange_StartsAFlightThatReplacesTheOvertakenOne()
+    {
+        Flight<int> overtaken = _flights.Join<int>("k", _versions, out _);
+        _versions.Bump("k"); // a write: what the running flight read may predate it
+
+        Flight<int> replacement = _flights.Join<int>("k", _versions, out bool started);
+
+        Assert.True(started);
+        Assert.NotSame(overtaken, replacement);
+        Assert.Same(replacement, _flights.Join<int>("k", _versions, out _));
+        _flights.Leave("k", overtaken); // the old one leaving does not take the new one out
+        Assert.Same(replacement, _flights.Join<int>("k", _versions, out _));
+    }
+
+    [Fact]
+    public void CallerOfAnotherType_RunsAlone()
+    {
+        Flight<int> running = _flights.Join<int>("k", _versions, out _);
+
+        Flight<string> alone = _flights.Join<string>("k", _versions, out bool started);
+
+        Assert.True(started);
+        Assert.False(alone.Registered);
+        Assert.Same(running, _flights.Join<int>("k", _versions, out _));
+    }
+
+    [Fact]
+    public void Refresh_StartsOnlyWhenNoFlightRuns()
+    {
+        Flight<int> running = _flights.Join<int>("k", _versions, out _);
+        Assert.False(_flights.TryStartRefresh<int>("k", _versions, out _));
+
+        _flights.Leave("k", running);
+        Assert.True(_flights.TryStartRefresh("k", _versions, out Flight<int>? refresh));
+        Assert.Same(refresh, _flights.Join<int>("k", _versions, out bool started));
+        Assert.False(started);
+    }
+}
