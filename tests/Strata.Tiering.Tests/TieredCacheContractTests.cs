@@ -16,7 +16,7 @@ namespace Strata.Tiering.Tests;
 /// </summary>
 public abstract class TieredCacheContractTests : IDisposable
 {
-    private readonly List<IDisposable> _owned = [];
+    private TestCaches? _caches;
     private readonly string _prefix = "test:" + Guid.NewGuid().ToString("N")[..12] + ":";
 
     protected abstract string Redis { get; }
@@ -401,24 +401,14 @@ public abstract class TieredCacheContractTests : IDisposable
 
     public void Dispose()
     {
-        foreach (IDisposable owned in _owned)
-        {
-            owned.Dispose();
-        }
-
+        _caches?.Dispose();
         GC.SuppressFinalize(this);
     }
 
     protected TieredCache NewCache(Action<TieredCacheOptions>? configure = null)
     {
-        // A generous timeout: test classes run in parallel on a small machine, and a slow first connect must not be
-        // mistaken for an outage (which would open the circuit and send writes to L1 only).
-        var options = new TieredCacheOptions { Redis = Redis, KeyPrefix = _prefix, OperationTimeout = TimeSpan.FromSeconds(5) };
-        configure?.Invoke(options);
-        var cache = new TieredCache(options);
-        _owned.Add(cache);
-        Subscriptions.WaitFor(cache, options);
-        return cache;
+        _caches ??= new TestCaches(Redis, _prefix, null);
+        return _caches.New(configure);
     }
 
     private sealed class NotSerializable

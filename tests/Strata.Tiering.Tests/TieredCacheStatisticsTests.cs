@@ -14,7 +14,7 @@ namespace Strata.Tiering.Tests;
 /// </summary>
 public abstract class TieredCacheStatisticsTests : IDisposable
 {
-    private readonly List<IDisposable> _owned = [];
+    private TestCaches? _caches;
     private readonly string _prefix = "stats:" + Guid.NewGuid().ToString("N")[..12] + ":";
 
     /// <summary>Gets the Redis configuration; null for an L1-only cache.</summary>
@@ -116,11 +116,7 @@ public abstract class TieredCacheStatisticsTests : IDisposable
 
     public void Dispose()
     {
-        foreach (IDisposable owned in _owned)
-        {
-            owned.Dispose();
-        }
-
+        _caches?.Dispose();
         GC.SuppressFinalize(this);
     }
 
@@ -132,12 +128,8 @@ public abstract class TieredCacheStatisticsTests : IDisposable
 
     private protected TieredCache NewCache(Action<TieredCacheOptions>? configure = null)
     {
-        var options = new TieredCacheOptions { Redis = Redis, KeyPrefix = _prefix, OperationTimeout = TimeSpan.FromSeconds(5) };
-        configure?.Invoke(options);
-        var cache = new TieredCache(options);
-        _owned.Add(cache);
-        Subscriptions.WaitFor(cache, options);
-        return cache;
+        _caches ??= new TestCaches(Redis, _prefix, null);
+        return _caches.New(configure);
     }
 }
 

@@ -154,21 +154,8 @@ public abstract partial class CacheScope
         string full = ValidKey(key);
         WriteMark mark = _l1.Versions.BeginWrite(full);
         bool local = _local.Remove(full);
-        if (!_breaker.CanCall)
-        {
-            _repairs.Record(RepairKind.Key, full);
-            return local;
-        }
-
-        Reply<bool> reply = await WriteAndInvalidateAsync(
-            RemoteOperation.Remove, (L2: _l2!, Key: full), static s => s.L2.Database.KeyDeleteAsync(s.L2.Key(s.Key)), full, cancellationToken).ConfigureAwait(false);
-        if (!reply.Ok)
-        {
-            return local;
-        }
-
-        _l1.Settle(full, mark);
-        return reply.Value;
+        Reply<bool> reply = await RemoveRemoteAsync(full, mark, RemoteOperation.Remove, static s => s.L2.Database.KeyDeleteAsync(s.L2.Key(s.Key)), cancellationToken).ConfigureAwait(false);
+        return reply.Ok ? reply.Value : local;
     }
 
     /// <summary>Tells whether a fresh value exists for the key (Redis <c>EXISTS</c>).</summary>
@@ -202,21 +189,30 @@ public abstract partial class CacheScope
         string full = ValidKey(key);
         WriteMark mark = _l1.Versions.BeginWrite(full);
         CacheResult<T> local = _local.TryRemove(full, out LocalEntry? entry) && _l1.IsFresh(entry) ? LocalResult<T>(entry) : CacheResult<T>.Miss;
+        Reply<RedisValue> reply = await RemoveRemoteAsync(full, mark, RemoteOperation.GetAndRemove, static s => s.L2.Database.StringGetDeleteAsync(s.L2.Key(s.Key)), cancellationToken).ConfigureAwait(false);
+        return !reply.Ok ? local : reply.Value.IsNull ? CacheResult<T>.Miss : _l2!.Decode<T>(reply.Value, out _, out _);
+    }
+
+    /// <summary>
+    /// The Redis half of removing one key whose L1 half is done (<paramref name="mark"/> noted before it): the command
+    /// with the invalidation, then the settle; a repair when Redis cannot be called or fails. Not ok then: the caller
+    /// answers from L1.
+    /// </summary>
+    private async ValueTask<Reply<TResult>> RemoveRemoteAsync<TResult>(string key, WriteMark mark, RemoteOperation operation, Func<(RedisTier L2, string Key), Task<TResult>> command, CancellationToken cancellationToken)
+    {
         if (!_breaker.CanCall)
         {
-            _repairs.Record(RepairKind.Key, full);
-            return local;
+            _repairs.Record(RepairKind.Key, key);
+            return default;
         }
 
-        Reply<RedisValue> reply = await WriteAndInvalidateAsync(
-            RemoteOperation.GetAndRemove, (L2: _l2!, Key: full), static s => s.L2.Database.StringGetDeleteAsync(s.L2.Key(s.Key)), full, cancellationToken).ConfigureAwait(false);
-        if (!reply.Ok)
+        Reply<TResult> reply = await WriteAndInvalidateAsync(operation, (L2: _l2!, Key: key), command, key, cancellationToken).ConfigureAwait(false);
+        if (reply.Ok)
         {
-            return local;
+            _l1.Settle(key, mark);
         }
 
-        _l1.Settle(full, mark);
-        return reply.Value.IsNull ? CacheResult<T>.Miss : _l2!.Decode<T>(reply.Value, out _, out _);
+        return reply;
     }
 
     /// <summary>

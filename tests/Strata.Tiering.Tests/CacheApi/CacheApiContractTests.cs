@@ -17,7 +17,7 @@ namespace Strata.Tiering.Tests.CacheApi;
 /// </summary>
 public abstract partial class CacheApiContractTests : IDisposable
 {
-    private readonly List<IDisposable> _owned = [];
+    private TestCaches? _caches;
     /// <summary>Gets this test's key prefix.</summary>
     protected string Prefix { get; } = "api:" + Guid.NewGuid().ToString("N")[..12] + ":";
 
@@ -28,11 +28,7 @@ public abstract partial class CacheApiContractTests : IDisposable
 
     public void Dispose()
     {
-        foreach (IDisposable owned in _owned)
-        {
-            owned.Dispose();
-        }
-
+        _caches?.Dispose();
         GC.SuppressFinalize(this);
     }
 
@@ -41,12 +37,8 @@ public abstract partial class CacheApiContractTests : IDisposable
 
     protected TieredCache NewCache(Action<TieredCacheOptions>? configure = null)
     {
-        var options = new TieredCacheOptions { Redis = Redis, KeyPrefix = Prefix, OperationTimeout = TimeSpan.FromSeconds(5), TimeProvider = Time };
-        configure?.Invoke(options);
-        var cache = new TieredCache(options);
-        _owned.Add(cache);
-        Subscriptions.WaitFor(cache, options);
-        return cache;
+        _caches ??= new TestCaches(Redis, Prefix, Time);
+        return _caches.New(configure);
     }
 }
 
