@@ -48,7 +48,6 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
     /// </summary>
     public static readonly TimeSpan MaxTimeToLive = TimeSpan.FromDays(36_500);
 
-    private readonly CacheParts _parts;
     private readonly IConnectionMultiplexer? _redis;
     private readonly bool _ownsRedis;
     private readonly CacheMetrics _metrics;
@@ -74,7 +73,6 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
     private TieredCache((TieredCacheOptions Options, IConnectionMultiplexer? Connection, CacheParts Parts, CacheMetrics Metrics) built, bool ownsConnection)
         : base(built.Parts, prefix: string.Empty, built.Options.DefaultTimeToLive, restartTimeToLiveOnUpdate: false, counters: null)
     {
-        _parts = built.Parts;
         _metrics = built.Metrics;
         _defaultTimeToLive = built.Options.DefaultTimeToLive;
         _metrics.Register(this); // GetStatistics, all the instruments read, needs only L1
@@ -87,36 +85,36 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
         _ownsRedis = ownsConnection;
         connection.ConnectionFailed += OnConnectionFailed;
         connection.ConnectionRestored += OnConnectionRestored;
-        _parts.Backplane.Subscribe();
+        Parts.Backplane.Subscribe();
     }
 
     /// <summary>Gets the cache's name (<see cref="TieredCacheOptions.Name"/>), the <c>cache</c> tag of its metrics.</summary>
-    public string Name => _parts.Name;
+    public string Name => Parts.Name;
 
     /// <summary>Gets how the cache stands with Redis.</summary>
     public TieredCacheState State =>
         _redis is null ? TieredCacheState.LocalOnly
         : !_redis.IsConnected ? TieredCacheState.Disconnected
-        : _parts.Breaker.IsOpen ? TieredCacheState.Degraded
+        : Parts.Breaker.IsOpen ? TieredCacheState.Degraded
         : TieredCacheState.Connected;
 
     /// <summary>A test hook: runs after a Redis read and before its value is put into L1.</summary>
-    internal Func<string, Task>? BeforeLocalFill { get => _parts.BeforeLocalFill; set => _parts.BeforeLocalFill = value; }
+    internal Func<string, Task>? BeforeLocalFill { get => Parts.BeforeLocalFill; set => Parts.BeforeLocalFill = value; }
 
     /// <summary>A test hook: runs after a key's write or removal has changed L1 and before its Redis command is sent.</summary>
-    internal Func<Task>? BeforeRemoteWrite { get => _parts.BeforeRemoteWrite; set => _parts.BeforeRemoteWrite = value; }
+    internal Func<Task>? BeforeRemoteWrite { get => Parts.BeforeRemoteWrite; set => Parts.BeforeRemoteWrite = value; }
 
     /// <summary>A test hook: awaited at the start of each repair pass, so a test can read while repairs are still pending.</summary>
-    internal Func<Task>? BeforeRepairs { get => _parts.Repairs.BeforePass; set => _parts.Repairs.BeforePass = value; }
+    internal Func<Task>? BeforeRepairs { get => Parts.Repairs.BeforePass; set => Parts.Repairs.BeforePass = value; }
 
     /// <summary>Gets the number of removals Redis still owes this instance, for tests.</summary>
-    internal int PendingRepairs => _parts.Repairs.Pending;
+    internal int PendingRepairs => Parts.Repairs.Pending;
 
     /// <summary>The number of (group, key) listings of L1's index and tag registry, for tests.</summary>
-    internal int LocalGroupListings => _parts.L1.Groups.Count;
+    internal int LocalGroupListings => Parts.L1.Groups.Count;
 
     /// <summary>Gets whether the backplane subscription is in place and settled, for tests.</summary>
-    internal bool IsSubscribed => _parts.Backplane.IsSubscribed;
+    internal bool IsSubscribed => Parts.Backplane.IsSubscribed;
 
     /// <summary>Gets the time to live of values written without one.</summary>
     internal TimeSpan? DefaultTimeToLive => _defaultTimeToLive;
@@ -125,7 +123,7 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
     internal ICollection<CacheNamespace> Namespaces => _namespaces.Values;
 
     /// <summary>A view of the in-process tier, for tests.</summary>
-    internal LocalCache<LocalEntry> Local => _parts.L1.Cache;
+    internal LocalCache<LocalEntry> Local => Parts.L1.Cache;
 
     /// <summary>
     /// Returns the namespace <paramref name="name"/>: a scope with its own keys (<c>name:key</c>), default time to live
@@ -142,7 +140,7 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
     public CacheNamespace Namespace(string name, TimeSpan? defaultTimeToLive = null, bool restartTimeToLiveOnUpdate = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        ObjectDisposedException.ThrowIf(_parts.IsDisposed, this);
+        ObjectDisposedException.ThrowIf(Parts.IsDisposed, this);
         if (name.Contains(CacheKey.Separator, StringComparison.Ordinal))
         {
             throw new ArgumentException($"A namespace name cannot contain '{CacheKey.Separator}': '{name}' would overlap another namespace's keys.", nameof(name));
@@ -152,7 +150,7 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
         CacheNamespace found = _namespaces.GetOrAdd(
             name,
             static (n, state) => new CacheNamespace(state.Parts, n, state.Ttl, state.Ttl ?? state.CacheTtl, state.Restart),
-            (Parts: _parts, Ttl: defaultTimeToLive, CacheTtl: _defaultTimeToLive, Restart: restartTimeToLiveOnUpdate));
+            (Parts: Parts, Ttl: defaultTimeToLive, CacheTtl: _defaultTimeToLive, Restart: restartTimeToLiveOnUpdate));
         if (found.DefaultTimeToLive != defaultTimeToLive)
         {
             throw new ArgumentException($"Namespace '{name}' exists with a default time to live of {found.DefaultTimeToLive?.ToString() ?? "none"}, not {defaultTimeToLive?.ToString() ?? "none"}.", nameof(defaultTimeToLive));
@@ -171,13 +169,13 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
     /// <returns>The round-trip time, or <see langword="null"/> when Redis is not configured or does not answer.</returns>
     public async ValueTask<TimeSpan?> PingAsync(CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_parts.IsDisposed, this);
-        if (_parts.L2 is not { } l2)
+        ObjectDisposedException.ThrowIf(Parts.IsDisposed, this);
+        if (Parts.L2 is not { } l2)
         {
             return null;
         }
 
-        Reply<TimeSpan> reply = await _parts.Breaker.CallAsync(RemoteOperation.Ping, l2, static l2 => l2.Database.PingAsync(), cancellationToken).ConfigureAwait(false);
+        Reply<TimeSpan> reply = await Parts.Breaker.CallAsync(RemoteOperation.Ping, l2, static l2 => l2.Database.PingAsync(), cancellationToken).ConfigureAwait(false);
         return reply.Ok ? reply.Value : null;
     }
 
@@ -185,48 +183,48 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
     /// <returns>The counters.</returns>
     public TieredCacheStatistics GetStatistics()
     {
-        TieredCounters counters = _parts.Counters;
+        TieredCounters counters = Parts.Counters;
         return new TieredCacheStatistics
         {
-            Local = _parts.L1.GetStatistics(),
+            Local = Parts.L1.GetStatistics(),
             RemoteHits = Volatile.Read(ref counters.RemoteHits),
             RemoteMisses = Volatile.Read(ref counters.RemoteMisses),
-            RemoteErrors = _parts.Breaker.Errors,
+            RemoteErrors = Parts.Breaker.Errors,
             DecodeErrors = Volatile.Read(ref counters.DecodeErrors),
             FailSafeHits = Volatile.Read(ref counters.FailSafeHits),
-            InvalidationsSent = _parts.Backplane.Sent,
-            InvalidationsReceived = _parts.Backplane.Received,
+            InvalidationsSent = Parts.Backplane.Sent,
+            InvalidationsReceived = Parts.Backplane.Received,
             FactoryRuns = Volatile.Read(ref counters.FactoryRuns),
             FactoryErrors = Volatile.Read(ref counters.FactoryErrors),
             FactoryFailSafeHits = Volatile.Read(ref counters.FactoryFailSafeHits),
             EagerRefreshes = Volatile.Read(ref counters.EagerRefreshes),
             FactoryFillsDropped = Volatile.Read(ref counters.FactoryFillsDropped),
-            RepairsReplayed = _parts.Repairs.Replayed,
+            RepairsReplayed = Parts.Repairs.Replayed,
         };
     }
 
     /// <summary>Unsubscribes, closes the connection if the cache opened it, and releases L1.</summary>
     public void Dispose()
     {
-        if (!_parts.TryDispose())
+        if (!Parts.TryDispose())
         {
             return;
         }
 
         _metrics.Unregister(this);
-        _parts.Log.Dispose();
+        Parts.Log.Dispose();
         if (_redis is not null)
         {
             _redis.ConnectionFailed -= OnConnectionFailed;
             _redis.ConnectionRestored -= OnConnectionRestored;
-            _parts.Backplane.Dispose();
+            Parts.Backplane.Dispose();
             if (_ownsRedis)
             {
                 _redis.Dispose();
             }
         }
 
-        _parts.L1.Dispose();
+        Parts.L1.Dispose();
     }
 
     /// <inheritdoc/>
@@ -259,18 +257,18 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
     }
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) =>
-        _parts.Breaker.ReportDown(e); // the multiplexer reports every failed attempt: only the first is a change of state
+        Parts.Breaker.ReportDown(e); // the multiplexer reports every failed attempt: only the first is a change of state
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        _parts.Breaker.Close();
+        Parts.Breaker.Close();
         if (e.ConnectionType != ConnectionType.Subscription)
         {
-            _parts.Breaker.ReportUp();
+            Parts.Breaker.ReportUp();
             return; // only a lost subscription means lost invalidations
         }
 
-        _parts.Backplane.OnSubscriptionRestored();
-        _parts.Log.ConnectionRestored(e);
+        Parts.Backplane.OnSubscriptionRestored();
+        Parts.Log.ConnectionRestored(e);
     }
 }
