@@ -106,6 +106,15 @@ public abstract partial class CacheScope
         }
 
         KeyGuard.Encodable(full, nameof(key));
+        if (!_breaker.CanCall)
+        {
+            // No Redis to ask (none configured, or the circuit is open): answered here, without an async state machine.
+            cancellationToken.ThrowIfCancellationRequested();
+            CacheResult<T> local = FailSafe<T>(stale);
+            _namespace?.Read(local.HasValue);
+            return new ValueTask<CacheResult<T>>(local);
+        }
+
         ValueTask<CacheResult<T>> read = ReadRemoteAsync<T>(full, stale, cancellationToken);
         return _namespace is null ? read : CountedAsync(read, _namespace);
     }
