@@ -1,4 +1,5 @@
 using System;
+using System.Text;
 using Strata.Engine;
 using Strata.Testing;
 
@@ -11,7 +12,7 @@ namespace Strata.Fuzz.Targets;
 /// </summary>
 internal sealed class GlobTarget : IFuzzTarget
 {
-    private const string Alphabet = "ab*?[]^-\\Ac";
+    private const string Alphabet = "ab*?[]^-\\Acé日"; // é and 日 are 2 and 3 UTF-8 bytes: the matcher works on bytes
     private const int OracleStars = 4; // the reference recurses per star: beyond this it may not finish
 
     public string Name => "glob";
@@ -30,7 +31,7 @@ internal sealed class GlobTarget : IFuzzTarget
 
         long steps = 0;
         bool matched = Glob.IsMatch(pattern, text, ignoreCase, ref steps);
-        long bound = (long)(pattern.Length + 1) * (text.Length + 1);
+        long bound = (long)(Encoding.UTF8.GetByteCount(pattern) + 1) * (Encoding.UTF8.GetByteCount(text) + 1); // one step per byte
         if (steps > bound)
         {
             throw new FuzzFailure($"glob took {steps} steps, over its bound {bound}: pattern '{pattern}', text '{text}'");

@@ -37,6 +37,7 @@ public sealed partial class LocalCache<TValue>
         int stripe = (int)(cursor & (_segments.Length - 1));
         ulong bucketCursor = (ulong)cursor >> stripeBits;
         bool matchAll = Glob.MatchesEverything(pattern);
+        GlobPattern glob = matchAll ? default : new GlobPattern(pattern!);
         long now = _clock.NowMilliseconds();
         var keys = new List<string>();
         int examined = 0;
@@ -51,7 +52,7 @@ public sealed partial class LocalCache<TValue>
                 if (!node.IsExpired(now))
                 {
                     examined++;
-                    if (matchAll || Glob.IsMatch(pattern, node.Key))
+                    if (matchAll || glob.IsMatch(node.Key))
                     {
                         keys.Add(node.Key);
                     }

@@ -1,22 +1,36 @@
 using System;
+using System.Text;
 using Strata.Engine;
 
 namespace Strata.Testing;
 
 /// <summary>
 /// A slow, recursive reading of Redis's <c>stringmatchlen</c>, written for clarity rather than speed: the oracle the
-/// production matcher is checked against. Exponential on adversarial input, so tests keep its inputs short.
+/// production matcher is checked against. Exponential on adversarial input, so tests keep its inputs short. Like Redis
+/// it works on the UTF-8 bytes of both strings, each read as a signed C <c>char</c>, and gives up (no match) when its
+/// recursion through stars goes deeper than 1,000.
 /// </summary>
 public static class ReferenceGlob
 {
     public static bool IsMatch(string pattern, string text, bool ignoreCase = false) =>
-        Match(pattern.AsSpan(), text.AsSpan(), ignoreCase);
+        Match(Signed(pattern), Signed(text), ignoreCase, nesting: 0, out _);
 
-    private static bool Match(ReadOnlySpan<char> p, ReadOnlySpan<char> s, bool nocase)
+    private static sbyte[] Signed(string value) => Array.ConvertAll(Encoding.UTF8.GetBytes(value), b => (sbyte)b);
+
+    // skipLonger is Redis's skipLongerMatches: a star that tried every remaining run of the text and failed tells the
+    // stars before it that no longer run of theirs can succeed either (the rest is only shorter). It changes no answer,
+    // but without it an input that hits the nesting limit explores every combination of runs.
+    private static bool Match(ReadOnlySpan<sbyte> p, ReadOnlySpan<sbyte> s, bool nocase, int nesting, out bool skipLonger)
     {
+        skipLonger = false;
+        if (nesting > 1000)
+        {
+            return false;
+        }
+
         while (p.Length > 0 && s.Length > 0)
         {
-            switch (p[0])
+            switch ((int)p[0])
             {
                 case '*':
                     while (p.Length > 1 && p[1] == '*')
@@ -31,12 +45,18 @@ public static class ReferenceGlob
 
                     for (; s.Length > 0; s = s[1..])
                     {
-                        if (Match(p[1..], s, nocase))
+                        if (Match(p[1..], s, nocase, nesting + 1, out skipLonger))
                         {
                             return true;
                         }
+
+                        if (skipLonger)
+                        {
+                            return false;
+                        }
                     }
 
+                    skipLonger = true;
                     return false;
                 case '?':
                     s = s[1..];
