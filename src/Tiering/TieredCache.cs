@@ -41,13 +41,6 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
     /// <summary>The longest key the cache accepts, in characters, namespace included.</summary>
     public const int MaxKeyLength = 8192;
 
-    /// <summary>
-    /// The longest time to live a call accepts: 100 years. Longer ones are refused with
-    /// <see cref="ArgumentOutOfRangeException"/> (<see cref="TimeSpan.MaxValue"/> would overflow the envelope's wall-clock
-    /// expiry); for no expiry, pass null.
-    /// </summary>
-    public static readonly TimeSpan MaxTimeToLive = TimeSpan.FromDays(36_500);
-
     private readonly IConnectionMultiplexer? _redis;
     private readonly bool _ownsRedis;
     private readonly CacheMetrics _metrics;

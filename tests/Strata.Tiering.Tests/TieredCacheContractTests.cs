@@ -347,6 +347,27 @@ public abstract class TieredCacheContractTests : IDisposable
     }
 
     [Fact]
+    public async Task RemoveByPatternAsync_MatchesTheUtf8BytesOfKeys_AsRedisDoes_SoNoL1KeepsWhatRedisRemoved()
+    {
+        // "é" is two UTF-8 bytes: Redis's "??" matches it, and so must every L1, or they keep serving what Redis removed.
+        TieredCache a = NewCache(), b = NewCache();
+        await a.SetAsync("é", "v1");
+        await a.SetAsync("日本", "v2");   // six bytes
+        await a.SetAsync("ab", "v3");
+        Assert.Equal(3, (await b.GetManyAsync<string>(["é", "日本", "ab"])).Count(r => r.HasValue));
+
+        Assert.Equal(2, await a.RemoveByPatternAsync("??"));   // é and ab
+        Assert.Equal(0, await a.RemoveByPatternAsync("?"));
+
+        Assert.False((await a.GetAsync<string>("é")).HasValue);
+        await Eventually.True(async () => !(await b.GetAsync<string>("é")).HasValue, "B to drop é");
+        Assert.False((await b.GetAsync<string>("ab")).HasValue);
+        Assert.Equal("v2", (await b.GetAsync<string>("日本")).Value);
+        Assert.Equal(1, await b.RemoveByPatternAsync("??????"));
+        await Eventually.True(() => a.Local.Count == 0, "A to drop 日本");
+    }
+
+    [Fact]
     public async Task ClearAsync_RemovesThisPrefixOnly()
     {
         TieredCache mine = NewCache();

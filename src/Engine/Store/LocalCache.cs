@@ -182,7 +182,10 @@ public sealed partial class LocalCache<TValue> : IDisposable
     /// <param name="key">The key.</param>
     /// <returns>
     /// <see langword="null"/> when the key is missing or expired, <see cref="Timeout.InfiniteTimeSpan"/> when it has
-    /// no expiry, else the remaining time in whole milliseconds.
+    /// no expiry, else the remaining time in whole milliseconds. Every time to live is kept to the millisecond (rounded
+    /// up, like Redis's <c>PX</c>), so right after a write with <see cref="TimeSpan.MaxValue"/> the remaining time is
+    /// past what a <see cref="TimeSpan"/> holds, where Redis's <c>PTTL</c> would answer 922,337,203,685,478: it reads as
+    /// <see cref="TimeSpan.MaxValue"/>.
     /// </returns>
     public TimeSpan? GetTimeToLive(string key)
     {
@@ -357,8 +360,12 @@ public sealed partial class LocalCache<TValue> : IDisposable
             return Timeout.InfiniteTimeSpan;
         }
 
+        // A deadline is in milliseconds, which reach past TimeSpan.MaxValue (a time to live of MaxValue is rounded up
+        // to 922,337,203,685,478 ms, as Redis's PX would be): a remaining time beyond it reads as MaxValue.
         long remaining = deadline - _clock.NowMilliseconds();
-        return remaining > 0 ? TimeSpan.FromMilliseconds(remaining) : null;
+        return remaining <= 0 ? null
+            : remaining > TimeSpan.MaxValue.Ticks / TimeSpan.TicksPerMillisecond ? TimeSpan.MaxValue
+            : TimeSpan.FromTicks(remaining * TimeSpan.TicksPerMillisecond);
     }
 
     private void ValidateKey(string key)

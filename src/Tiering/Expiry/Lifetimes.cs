@@ -21,8 +21,13 @@ internal sealed class Lifetimes(TimeProvider time, TimeSpan? failSafe)
     internal TimeSpan? FailSafe { get; } = failSafe;
 
     /// <summary>The lifetime of a write with <paramref name="timeToLive"/> (null: none), read from both clocks now.</summary>
+    /// <remarks>
+    /// Every time to live up to <see cref="TimeSpan.MaxValue"/> is taken: the logical expiry is computed in unix
+    /// milliseconds (a <see cref="DateTimeOffset"/> would end at the year 9999), and the L1 freshness and the life
+    /// saturate (see <see cref="FreshAfter"/> and <see cref="Plus"/>).
+    /// </remarks>
     internal WriteLifetime Of(TimeSpan? timeToLive) => timeToLive is { } ttl
-        ? new WriteLifetime(Time.GetUtcNow().Add(ttl).ToUnixTimeMilliseconds(), Time.GetTimestamp() + ToTicks(ttl), ttl + (FailSafe ?? TimeSpan.Zero))
+        ? new WriteLifetime(Time.GetUtcNow().ToUnixTimeMilliseconds() + Milliseconds(ttl), FreshAfter(Time.GetTimestamp(), ttl), Plus(ttl, FailSafe))
         : new WriteLifetime(0, LocalEntry.Forever, null);
 
     /// <summary>Reads both clocks once; a batch reads them once for all its keys.</summary>
@@ -41,17 +46,53 @@ internal sealed class Lifetimes(TimeProvider time, TimeSpan? failSafe)
             return true;
         }
 
-        long fresh = logicalExpiryUnixMilliseconds - now.UnixMilliseconds;
-        freshUntil = now.Timestamp + ToTicks(TimeSpan.FromMilliseconds(Math.Max(fresh, 0)));
-        life = TimeSpan.FromMilliseconds(fresh) + (FailSafe ?? TimeSpan.Zero);
+        // Any long may come from another writer's clock: the difference is taken without overflow.
+        long fresh = logicalExpiryUnixMilliseconds > now.UnixMilliseconds ? (long)Math.Min((ulong)(logicalExpiryUnixMilliseconds - now.UnixMilliseconds), long.MaxValue) : 0;
+        TimeSpan span = OfMilliseconds(fresh);
+        freshUntil = FreshAfter(now.Timestamp, span);
+        life = Plus(span, FailSafe);
         return fresh > 0;
     }
 
-    /// <summary>A span as <see cref="TimeProvider"/> timestamp ticks.</summary>
-    internal long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Time.TimestampFrequency);
+    /// <summary>A span as <see cref="TimeProvider"/> timestamp ticks, saturating at <see cref="long.MaxValue"/>.</summary>
+    internal long ToTicks(TimeSpan span)
+    {
+        double ticks = span.TotalSeconds * Time.TimestampFrequency;
+        return ticks >= long.MaxValue ? long.MaxValue : (long)ticks;
+    }
+
+    /// <summary>
+    /// The timestamp <paramref name="span"/> after <paramref name="timestamp"/>, or <see cref="LocalEntry.FarFuture"/>
+    /// when a timestamp cannot hold it (past about 292 years from the clock's origin at 1 GHz, the system clock's rate).
+    /// </summary>
+    internal long FreshAfter(long timestamp, TimeSpan span)
+    {
+        long ticks = ToTicks(span);
+        return ticks >= LocalEntry.FarFuture - timestamp ? LocalEntry.FarFuture : timestamp + ticks;
+    }
 
     /// <summary>A time to live as the milliseconds a Redis script takes (rounded up, like PX), or -1 for none.</summary>
-    internal static long Milliseconds(TimeSpan? timeToLive) => timeToLive is { } ttl ? (long)Math.Ceiling(ttl.TotalMilliseconds) : -1;
+    /// <remarks><see cref="TimeSpan.MaxValue"/> is 922,337,203,685,478 ms, which Redis accepts as a PX.</remarks>
+    internal static long Milliseconds(TimeSpan? timeToLive) => timeToLive is { } ttl ? Milliseconds(ttl) : -1;
+
+    /// <summary>
+    /// A life as the expiry StackExchange.Redis is given for a SET: whole milliseconds, rounded up as the scripts' PX
+    /// are, and never <see cref="TimeSpan.MaxValue"/>, which the client sends as no expiry at all.
+    /// </summary>
+    internal static TimeSpan? ClientExpiry(TimeSpan? life) => life is { } span
+        ? TimeSpan.FromMilliseconds(Math.Min(Milliseconds(span), (TimeSpan.MaxValue.Ticks / TimeSpan.TicksPerMillisecond) - 1))
+        : null;
+
+    /// <summary><paramref name="span"/> (positive) in milliseconds, rounded up.</summary>
+    internal static long Milliseconds(TimeSpan span) =>
+        (span.Ticks / TimeSpan.TicksPerMillisecond) + (span.Ticks % TimeSpan.TicksPerMillisecond == 0 ? 0 : 1);
+
+    /// <summary><paramref name="a"/> plus <paramref name="b"/> (none: zero), saturating at <see cref="TimeSpan.MaxValue"/>.</summary>
+    internal static TimeSpan Plus(TimeSpan a, TimeSpan? b) => b is { } add && a > TimeSpan.MaxValue - add ? TimeSpan.MaxValue : a + (b ?? TimeSpan.Zero);
+
+    /// <summary>Milliseconds (not negative) as a span, saturating at <see cref="TimeSpan.MaxValue"/>.</summary>
+    internal static TimeSpan OfMilliseconds(long milliseconds) =>
+        milliseconds > TimeSpan.MaxValue.Ticks / TimeSpan.TicksPerMillisecond ? TimeSpan.MaxValue : TimeSpan.FromTicks(milliseconds * TimeSpan.TicksPerMillisecond);
 }
 
 /// <summary>See <see cref="Lifetimes.Of"/>.</summary>

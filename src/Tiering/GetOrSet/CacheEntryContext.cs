@@ -23,7 +23,7 @@ public sealed class CacheEntryContext
     /// Gets or sets the time to live the value is cached with; it starts as the call's (or the default) and
     /// <see langword="null"/> means no expiry.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative, or longer than <see cref="TieredCache.MaxTimeToLive"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
     public TimeSpan? TimeToLive
     {
         get => _timeToLive;

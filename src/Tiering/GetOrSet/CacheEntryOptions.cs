@@ -19,7 +19,7 @@ public sealed class CacheEntryOptions
     /// <summary>
     /// Gets the time to live; <see langword="null"/> (the default) for the cache's or namespace's default.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative, or longer than <see cref="TieredCache.MaxTimeToLive"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
     public TimeSpan? TimeToLive
     {
         get => _timeToLive;

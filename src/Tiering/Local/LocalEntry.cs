@@ -13,6 +13,12 @@ internal class LocalEntry(object? value, long freshUntil)
     /// <summary>A <see cref="FreshUntil"/> that never comes.</summary>
     internal const long Forever = long.MaxValue;
 
+    /// <summary>
+    /// A <see cref="FreshUntil"/> past what a timestamp can hold (see <see cref="Lifetimes.FreshAfter"/>): fresh for
+    /// centuries, but not forever; <see cref="LocalTier.TimeToLive"/> reads its remaining time from the L1 life.
+    /// </summary>
+    internal const long FarFuture = long.MaxValue - 1;
+
     internal object? Value { get; } = value;
 
     /// <summary>Gets the <see cref="System.TimeProvider"/> timestamp past which the value is stale.</summary>

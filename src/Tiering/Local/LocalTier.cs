@@ -33,6 +33,7 @@ internal sealed class LocalTier : IDisposable
 {
     private readonly TimeProvider _time;
     private readonly bool _failSafe;
+    private readonly TimeSpan _failSafeWindow;
     private readonly TimeSpan? _cap;
     private long _notHits;
 
@@ -42,6 +43,7 @@ internal sealed class LocalTier : IDisposable
     {
         _time = options.TimeProvider;
         _failSafe = options.FailSafeMaxDuration is not null;
+        _failSafeWindow = options.FailSafeMaxDuration ?? TimeSpan.Zero;
         _cap = tiered ? options.LocalTimeToLive : null;
         Func<string, object?, long>? weigher = options.LocalWeigher;
         Cache = new LocalCache<LocalEntry>(new LocalCacheOptions<LocalEntry>
@@ -177,6 +179,15 @@ internal sealed class LocalTier : IDisposable
         if (entry.FreshUntil == LocalEntry.Forever)
         {
             return Timeout.InfiniteTimeSpan;
+        }
+
+        if (entry.FreshUntil == LocalEntry.FarFuture)
+        {
+            // Freshness beyond a timestamp's reach: the entry's L1 life (milliseconds, which reach far enough) is its
+            // freshness plus the fail-safe window, unless that sum was cut at TimeSpan.MaxValue.
+            return Cache.GetTimeToLive(key) is { } life && life != Timeout.InfiniteTimeSpan
+                ? (life == TimeSpan.MaxValue ? life : life - _failSafeWindow)
+                : null;
         }
 
         TimeSpan remaining = _time.GetElapsedTime(_time.GetTimestamp(), entry.FreshUntil);

@@ -9,11 +9,11 @@ namespace Strata.Tiering;
 /// (<c>Remote/Scripts</c>). Each file opens with what its KEYS and ARGV hold and what it returns.
 /// </summary>
 /// <remarks>
-/// Two files are functions shared by others (<c>stretch.lua</c>, <c>trusted.lua</c>): a line <c>--#include name.lua</c>
+/// Three files are functions shared by others (<c>stretch.lua</c>, <c>trusted.lua</c>, <c>live.lua</c>): a line <c>--#include name.lua</c>
 /// is replaced by that file. Comment lines are dropped on loading, so Redis receives (and hashes for its script cache)
 /// only the code. The scripts touch keys they compute (a member's value and group record), which a single server allows
-/// and a cluster does not: on a cluster, only <see cref="Expire"/> (with its first key only), <see cref="TimeToLive"/>
-/// and <see cref="Increment"/> run.
+/// and a cluster does not: on a cluster, only <see cref="Expire"/> (with its first key only), <see cref="TimeToLive"/>,
+/// <see cref="Increment"/> and <see cref="Unlink"/> (with the keys of one hash slot) run.
 /// </remarks>
 internal static class LuaScripts
 {
@@ -37,6 +37,9 @@ internal static class LuaScripts
 
     /// <summary>Removes values and groups, and publishes their invalidation.</summary>
     internal static readonly string Invalidate = Load("invalidate.lua");
+
+    /// <summary>UNLINK, counting only the keys that had not expired (a value kept for fail-safe reads has).</summary>
+    internal static readonly string Unlink = Load("unlink.lua");
 
     private const string Include = "--#include ";
 

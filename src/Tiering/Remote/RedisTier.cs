@@ -87,32 +87,42 @@ internal sealed class RedisTier
 
     /// <summary>Writes an envelope; with <paramref name="groups"/>, also replaces the key's index and tag memberships, atomically.</summary>
     internal Task SetAsync(string key, ReadOnlyMemory<byte> envelope, TimeSpan? life, string scope, string[]? groups) => groups is null
-        ? Database.StringSetAsync(Key(key), envelope, life, When.Always)
+        ? Database.StringSetAsync(Key(key), envelope, Lifetimes.ClientExpiry(life), When.Always)
         : Database.ScriptEvaluateAsync(LuaScripts.GroupSet, GroupWriteKeys(key, scope, groups), [envelope, Lifetimes.Milliseconds(life), key]);
 
     /// <summary>
     /// The fresh part of a key's remaining life in milliseconds: -2 when missing, -1 when it never expires, else the
-    /// PTTL less the fail-safe window for an envelope (0 or less: only fail-safe reads may use it), or the PTTL of a counter.
+    /// time left to an envelope's logical expiry (0 or less: only fail-safe reads may use it), or the PTTL of a counter.
     /// </summary>
     internal async Task<long> TimeToLiveAsync(string key)
     {
         // Raw PTTL: StackExchange.Redis's KeyTimeToLive maps both "missing" (-2) and "no expiry" (-1) to null.
         RedisResult[] reply = (RedisResult[])(await Database.ScriptEvaluateAsync(LuaScripts.TimeToLive, [Key(key)]).ConfigureAwait(false))!;
         long pttl = (long)reply[0];
-        if (pttl < 0 || (long)reply[1] == 0)
+        if (pttl == -2 || (long)reply[1] == 0)
         {
             return pttl;
         }
 
-        long fresh = pttl - (long)(_lifetimes.FailSafe ?? TimeSpan.Zero).TotalMilliseconds;
+        long logicalExpiry = (long)reply[2];
+        if (logicalExpiry == 0)
+        {
+            return -1;
+        }
+
+        long fresh = logicalExpiry - _lifetimes.Now().UnixMilliseconds;
         return fresh > 0 ? fresh : 0;
     }
+
+    /// <summary>Removes a key (<c>unlink.lua</c>); true when it existed and had not expired, as DEL answers.</summary>
+    internal async Task<bool> RemoveAsync(string key) =>
+        (long)await Database.ScriptEvaluateAsync(LuaScripts.Unlink, [Key(key)], [_lifetimes.Now().UnixMilliseconds]).ConfigureAwait(false) == 1;
 
     /// <summary>Gives a key a new life (see <c>expire.lua</c>); true when the key existed.</summary>
     internal async Task<bool> ExpireAsync(string key, string scope, WriteLifetime lifetime, TimeSpan? timeToLive)
     {
         RedisKey[] keys = IsCluster ? [Key(key)] : [Key(key), RecordKey(scope, key)]; // no indexed values on a cluster
-        RedisResult result = await Database.ScriptEvaluateAsync(LuaScripts.Expire, keys, [lifetime.LogicalExpiry, Lifetimes.Milliseconds(lifetime.Life), Lifetimes.Milliseconds(timeToLive)]).ConfigureAwait(false);
+        RedisResult result = await Database.ScriptEvaluateAsync(LuaScripts.Expire, keys, [lifetime.LogicalExpiry, Lifetimes.Milliseconds(lifetime.Life), Lifetimes.Milliseconds(timeToLive), _lifetimes.Now().UnixMilliseconds]).ConfigureAwait(false);
         return (long)result == 1;
     }
 
@@ -124,7 +134,7 @@ internal sealed class RedisTier
         RedisResult reply;
         try
         {
-            reply = await Database.ScriptEvaluateAsync(LuaScripts.Increment, [Key(key)], [delta, Lifetimes.Milliseconds(timeToLive)]).ConfigureAwait(false);
+            reply = await Database.ScriptEvaluateAsync(LuaScripts.Increment, [Key(key)], [delta, Lifetimes.Milliseconds(timeToLive), _lifetimes.Now().UnixMilliseconds]).ConfigureAwait(false);
         }
         catch (RedisServerException ex) when (ex.Message.Contains("overflow", StringComparison.Ordinal))
         {
@@ -171,7 +181,7 @@ internal sealed class RedisTier
         }
 
         var reply = (RedisResult[])(await Database.ScriptEvaluateAsync(
-            LuaScripts.Invalidate, redisKeys, [KeyPrefix, scope, keys.Count, channel is { } c ? (RedisValue)c.ToString() : RedisValue.EmptyString, header]).ConfigureAwait(false))!;
+            LuaScripts.Invalidate, redisKeys, [KeyPrefix, scope, keys.Count, channel is { } c ? (RedisValue)c.ToString() : RedisValue.EmptyString, header, _lifetimes.Now().UnixMilliseconds]).ConfigureAwait(false))!;
         var members = new string[reply.Length - 1];
         for (int i = 1; i < reply.Length; i++)
         {
@@ -215,17 +225,21 @@ internal sealed class RedisTier
     internal Task SetManyAsync(IReadOnlyList<string> keys, IReadOnlyList<PooledBufferWriter> envelopes, TimeSpan? life)
     {
         IBatch batch = Database.CreateBatch();
+        TimeSpan? expiry = Lifetimes.ClientExpiry(life);
         var sets = new Task[keys.Count];
         for (int i = 0; i < keys.Count; i++)
         {
-            sets[i] = batch.StringSetAsync(Key(keys[i]), (RedisValue)envelopes[i].WrittenMemory, life, When.Always);
+            sets[i] = batch.StringSetAsync(Key(keys[i]), (RedisValue)envelopes[i].WrittenMemory, expiry, When.Always);
         }
 
         batch.Execute();
         return Task.WhenAll(sets);
     }
 
-    /// <summary>UNLINK of cache keys, in batches and, on a cluster, per hash slot; returns how many existed.</summary>
+    /// <summary>
+    /// UNLINK of cache keys (<c>unlink.lua</c>), in batches and, on a cluster, per hash slot; returns how many existed
+    /// and had not expired, as DEL counts (a value kept only for fail-safe reads had).
+    /// </summary>
     internal Task<long> UnlinkAsync(IReadOnlyList<string> keys) => UnlinkAsync(keys.Select(Key).ToArray());
 
     /// <summary>
@@ -327,8 +341,27 @@ internal sealed class RedisTier
         return CacheResult<T>.Hit(value!);
     }
 
+    /// <summary>
+    /// Decodes what GETDEL returned: like <see cref="Decode{T}"/>, except that an envelope past its logical expiry (kept
+    /// only for fail-safe reads) is a miss, as Redis's GETDEL answers for an expired key.
+    /// </summary>
+    internal CacheResult<T> DecodeRemoved<T>(RedisValue raw)
+    {
+        if (raw.IsNull)
+        {
+            return CacheResult<T>.Miss;
+        }
+
+        CacheResult<T> result = Decode<T>(raw, out _, out long logicalExpiry);
+        bool expired = logicalExpiry > 0 && logicalExpiry <= _lifetimes.Now().UnixMilliseconds; // CounterRead is negative
+        return expired ? CacheResult<T>.Miss : result;
+    }
+
     internal static InvalidOperationException NotACounter(string key, Exception? inner = null) =>
         new($"Key '{key}' holds a value that is not a counter; IncrementAsync counts only keys it created.", inner);
+
+    /// <summary>Tells whether <paramref name="raw"/> is a counter as Redis stores it (never an envelope, which opens with its magic byte).</summary>
+    internal static bool IsCounter(RedisValue raw) => TryReadCounter(((ReadOnlyMemory<byte>)raw).Span, out _);
 
     /// <summary>Reads a counter as Redis stores it: the decimal digits of a 64-bit integer.</summary>
     private static bool TryReadCounter(ReadOnlySpan<byte> bytes, out long count) =>
@@ -337,12 +370,13 @@ internal sealed class RedisTier
     private async Task<long> UnlinkAsync(RedisKey[] keys)
     {
         var unlinks = new List<Task<RedisResult>>();
+        RedisValue[] now = [_lifetimes.Now().UnixMilliseconds];
         foreach (int[] group in GroupBySlot(keys))
         {
             for (int start = 0; start < group.Length; start += UnlinkBatchSize)
             {
-                object[] arguments = group.Skip(start).Take(UnlinkBatchSize).Select(i => (object)keys[i]).ToArray();
-                unlinks.Add(Database.ExecuteAsync("UNLINK", arguments));
+                RedisKey[] batch = group.Skip(start).Take(UnlinkBatchSize).Select(i => keys[i]).ToArray();
+                unlinks.Add(Database.ScriptEvaluateAsync(LuaScripts.Unlink, batch, now));
             }
         }
 

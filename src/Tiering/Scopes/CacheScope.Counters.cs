@@ -26,7 +26,7 @@ public abstract partial class CacheScope
     /// <param name="timeToLiveWhenCreated">Positive, or null for the default.</param>
     /// <param name="cancellationToken">Stops waiting for Redis.</param>
     /// <returns>The new count; null when the cache is tiered and Redis cannot be reached (nothing was counted).</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeToLiveWhenCreated"/> is zero or negative, or longer than <see cref="TieredCache.MaxTimeToLive"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeToLiveWhenCreated"/> is zero or negative.</exception>
     /// <exception cref="InvalidOperationException">The key holds a value that is not a counter.</exception>
     /// <exception cref="OverflowException">The count would leave the range of <see cref="long"/>.</exception>
     public ValueTask<long?> IncrementAsync(string key, long delta = 1, TimeSpan? timeToLiveWhenCreated = null, CancellationToken cancellationToken = default)

@@ -17,7 +17,10 @@ public abstract partial class CacheScope
     /// <param name="timeToLive">The new time to live.</param>
     /// <param name="cancellationToken">Stops waiting for Redis.</param>
     /// <returns>Whether the key existed.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeToLive"/> is longer than <see cref="TieredCache.MaxTimeToLive"/>.</exception>
+    /// <remarks>
+    /// Like Redis's EXPIRE on an expired key, a value past its time to live that is kept only for fail-safe reads is not
+    /// brought back: the answer is <see langword="false"/> and the value stays as it was.
+    /// </remarks>
     public async ValueTask<bool> ExpireAsync(string key, TimeSpan timeToLive, CancellationToken cancellationToken = default)
     {
         if (timeToLive != Timeout.InfiniteTimeSpan && timeToLive <= TimeSpan.Zero)
@@ -26,7 +29,7 @@ public abstract partial class CacheScope
         }
 
         string full = ValidKey(key);
-        TimeSpan? newTimeToLive = timeToLive == Timeout.InfiniteTimeSpan ? null : TimeToLiveGuard.AtMostMaximum(timeToLive, nameof(timeToLive));
+        TimeSpan? newTimeToLive = timeToLive == Timeout.InfiniteTimeSpan ? null : timeToLive;
         WriteLifetime lifetime = _lifetimes.Of(newTimeToLive);
         WriteMark mark = _l1.Versions.BeginWrite(full);
         if (!_breaker.CanCall)
@@ -59,7 +62,7 @@ public abstract partial class CacheScope
     /// <param name="timeToLive">The new time to live: positive.</param>
     /// <param name="cancellationToken">Stops waiting for Redis.</param>
     /// <returns>Whether the key existed.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeToLive"/> is zero or negative, or longer than <see cref="TieredCache.MaxTimeToLive"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeToLive"/> is zero or negative.</exception>
     public ValueTask<bool> SetTimeToLiveAsync(string key, TimeSpan timeToLive, CancellationToken cancellationToken = default)
     {
         TimeToLiveGuard.Positive(timeToLive, nameof(timeToLive));
@@ -69,7 +72,9 @@ public abstract partial class CacheScope
     /// <summary>
     /// Gets the remaining time to live of a key, with <see cref="LocalCache{TValue}.GetTimeToLive(string)"/>'s
     /// semantics: <see langword="null"/> when missing or expired, <see cref="Timeout.InfiniteTimeSpan"/> when it never
-    /// expires, else the remaining time.
+    /// expires, else the remaining time. A value kept past its time to live only for fail-safe reads has none left
+    /// (null). A remaining time past <see cref="TimeSpan.MaxValue"/> (Redis's PTTL reaches 922,337,203,685,478 ms) reads as
+    /// <see cref="TimeSpan.MaxValue"/>.
     /// </summary>
     /// <param name="key">The key.</param>
     /// <param name="cancellationToken">Stops waiting for Redis.</param>
@@ -86,7 +91,7 @@ public abstract partial class CacheScope
                 {
                     -1 => Timeout.InfiniteTimeSpan,
                     <= 0 => null,
-                    _ => TimeSpan.FromMilliseconds(pttl.Value),
+                    _ => Lifetimes.OfMilliseconds(pttl.Value),
                 };
             }
         }

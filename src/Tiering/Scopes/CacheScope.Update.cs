@@ -32,7 +32,7 @@ public abstract partial class CacheScope
     /// </param>
     /// <param name="cancellationToken">Stops waiting for Redis between attempts.</param>
     /// <returns>The new value, or a miss when the key holds no fresh value of type <typeparamref name="T"/> (nothing is written).</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="restartTimeToLive"/> is zero or negative, or longer than <see cref="TieredCache.MaxTimeToLive"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="restartTimeToLive"/> is zero or negative.</exception>
     /// <exception cref="InvalidOperationException">The key holds a counter: use <see cref="IncrementAsync"/>.</exception>
     public ValueTask<CacheResult<T>> UpdateAsync<T>(string key, Func<T, T> update, TimeSpan? restartTimeToLive = null, CancellationToken cancellationToken = default)
     {
@@ -71,11 +71,12 @@ public abstract partial class CacheScope
                 return CacheResult<T>.Miss; // missing, or Redis may hold what this instance removed during an outage
             }
 
-            CacheResult<T> current = _l2!.Decode<T>(raw, out _, out long logicalExpiry);
-            if (logicalExpiry == RedisTier.CounterRead)
+            if (RedisTier.IsCounter(raw))
             {
-                throw CounterNotUpdatable(key);
+                throw CounterNotUpdatable(key); // whatever T is, as in an L1-only cache
             }
+
+            CacheResult<T> current = _l2!.Decode<T>(raw, out _, out long logicalExpiry);
 
             if (!current.HasValue || (logicalExpiry != 0 && logicalExpiry <= now.UnixMilliseconds))
             {

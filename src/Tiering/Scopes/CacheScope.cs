@@ -126,7 +126,7 @@ public abstract partial class CacheScope
     /// <param name="timeToLive">Positive, or <see langword="null"/> for the default (the namespace's, else <see cref="TieredCacheOptions.DefaultTimeToLive"/>).</param>
     /// <param name="cancellationToken">Stops waiting for Redis; the L1 write has happened by then.</param>
     /// <returns>A task that completes once Redis has the value (or was found unavailable).</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeToLive"/> is zero or negative, or longer than <see cref="TieredCache.MaxTimeToLive"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeToLive"/> is zero or negative.</exception>
 #pragma warning disable RS0026 // overloads with optional parameters: both SetAsync shapes are the documented ones
     public ValueTask SetAsync<T>(string key, T value, TimeSpan? timeToLive = null, CancellationToken cancellationToken = default)
 #pragma warning restore RS0026
@@ -157,13 +157,16 @@ public abstract partial class CacheScope
     /// <summary>Removes a key from both tiers and tells the other instances (Redis <c>DEL</c>).</summary>
     /// <param name="key">The key.</param>
     /// <param name="cancellationToken">Stops waiting for Redis.</param>
-    /// <returns>Whether the key existed (in Redis when it answered, else in L1).</returns>
+    /// <returns>
+    /// Whether the key existed (in Redis when it answered, else in L1). A value past its time to live that is kept only
+    /// for fail-safe reads had expired: it is removed, and the answer is <see langword="false"/>, as Redis's DEL answers.
+    /// </returns>
     public async ValueTask<bool> RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
         string full = ValidKey(key);
         WriteMark mark = _l1.Versions.BeginWrite(full);
         bool local = _local.Remove(full);
-        Reply<bool> reply = await RemoveRemoteAsync(full, mark, RemoteOperation.Remove, static s => s.L2.Database.KeyDeleteAsync(s.L2.Key(s.Key)), cancellationToken).ConfigureAwait(false);
+        Reply<bool> reply = await RemoveRemoteAsync(full, mark, RemoteOperation.Remove, static s => s.L2.RemoveAsync(s.Key), cancellationToken).ConfigureAwait(false);
         return reply.Ok ? reply.Value : local;
     }
 
@@ -192,14 +195,14 @@ public abstract partial class CacheScope
     /// <typeparam name="T">The type the value was stored as.</typeparam>
     /// <param name="key">The key.</param>
     /// <param name="cancellationToken">Stops waiting for Redis.</param>
-    /// <returns>The removed value, or a miss.</returns>
+    /// <returns>The removed value, or a miss (also for a value kept only for fail-safe reads, which had expired).</returns>
     public async ValueTask<CacheResult<T>> GetAndRemoveAsync<T>(string key, CancellationToken cancellationToken = default)
     {
         string full = ValidKey(key);
         WriteMark mark = _l1.Versions.BeginWrite(full);
         CacheResult<T> local = _local.TryRemove(full, out LocalEntry? entry) && _l1.IsFresh(entry) ? LocalResult<T>(entry) : CacheResult<T>.Miss;
         Reply<RedisValue> reply = await RemoveRemoteAsync(full, mark, RemoteOperation.GetAndRemove, static s => s.L2.Database.StringGetDeleteAsync(s.L2.Key(s.Key)), cancellationToken).ConfigureAwait(false);
-        return !reply.Ok ? local : reply.Value.IsNull ? CacheResult<T>.Miss : _l2!.Decode<T>(reply.Value, out _, out _);
+        return reply.Ok ? _l2!.DecodeRemoved<T>(reply.Value) : local;
     }
 
     /// <summary>

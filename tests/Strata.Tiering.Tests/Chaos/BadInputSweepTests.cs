@@ -27,9 +27,9 @@ public sealed class BadInputSweepTests(SingleRedis redis) : IClassFixture<Single
         }
     }
 
-    private TieredCache NewCache(ICacheSerializer? serializer = null)
+    private TieredCache NewCache(ICacheSerializer? serializer = null, TimeSpan? failSafe = null)
     {
-        var options = new TieredCacheOptions { Redis = redis.Configuration, KeyPrefix = _prefix, OperationTimeout = TimeSpan.FromSeconds(5) };
+        var options = new TieredCacheOptions { Redis = redis.Configuration, KeyPrefix = _prefix, OperationTimeout = TimeSpan.FromSeconds(5), FailSafeMaxDuration = failSafe };
         if (serializer is not null)
         {
             options.Serializer = serializer;
@@ -108,32 +108,73 @@ public sealed class BadInputSweepTests(SingleRedis redis) : IClassFixture<Single
         await Eventually.True(async () => !(await reader.GetAsync<int>("other")).HasValue, "the pattern invalidation to reach the reader");
     }
 
-    public static TheoryData<TimeSpan> HugeTimesToLive => new() { TimeSpan.MaxValue, TimeSpan.FromDays(365 * 10_000), TieredCache.MaxTimeToLive + TimeSpan.FromMilliseconds(1) };
+    // The top of the range: Redis takes every PX up to the end of its 64-bit millisecond clock, and TimeSpan.MaxValue is
+    // 922,337,203,685,478 ms rounded up. 10,000 years is past DateTimeOffset's year 9999; 300 years is past what a 1 GHz
+    // timestamp holds.
+    public static TheoryData<TimeSpan, bool> HugeTimesToLive => new()
+    {
+        { TimeSpan.MaxValue, false }, { TimeSpan.MaxValue, true }, { TimeSpan.MaxValue - TimeSpan.FromTicks(1), true },
+        { TimeSpan.FromDays(365 * 10_000), false }, { TimeSpan.FromDays(365 * 10_000), true }, { TimeSpan.FromDays(365 * 300), true },
+    };
 
     [Theory]
     [MemberData(nameof(HugeTimesToLive))]
-    public async Task TimesToLiveBeyondTheMaximum_AreRefused_NamingTheParameter(TimeSpan timeToLive)
+    public async Task EveryTimeToLive_UpToTimeSpanMaxValue_IsKeptByBothTiers_InEveryOperation(TimeSpan timeToLive, bool failSafe)
     {
-        TieredCache cache = NewCache();
-        await cache.SetAsync("k", 1);
+        TimeSpan? window = failSafe ? TimeSpan.FromSeconds(3) : null;
+        TieredCache writer = NewCache(failSafe: window), reader = NewCache(failSafe: window);
+        TimeSpan least = timeToLive - TimeSpan.FromMinutes(1);
+        TimeSpan most = timeToLive > TimeSpan.MaxValue - TimeSpan.FromMilliseconds(1) ? TimeSpan.MaxValue : timeToLive + TimeSpan.FromMilliseconds(1); // whole milliseconds, rounded up as PX
 
-        Assert.Equal("timeToLive", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => cache.SetAsync("k", 2, timeToLive).AsTask())).ParamName);
-        Assert.Equal("timeToLive", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => cache.ExpireAsync("k", timeToLive).AsTask())).ParamName);
-        Assert.Equal("timeToLive", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => cache.SetManyAsync([KeyValuePair.Create("m", 2)], timeToLive).AsTask())).ParamName);
-        Assert.Equal("TimeToLive", Assert.Throws<ArgumentOutOfRangeException>(() => new CacheEntryOptions { TimeToLive = timeToLive }).ParamName);
-        Assert.Equal("timeToLiveWhenCreated", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => cache.IncrementAsync("c", 1, timeToLive).AsTask())).ParamName);
-        Assert.Equal(1, (await cache.GetAsync<int>("k")).Value); // nothing changed
+        await writer.SetAsync("k", 1, timeToLive);
+        await writer.SetManyAsync([KeyValuePair.Create("m", 2)], timeToLive);
+        Assert.Equal(3, await writer.GetOrSetAsync("g", (_, _, _) => ValueTask.FromResult(3), new CacheEntryOptions { TimeToLive = timeToLive }));
+        Assert.Equal(1, await writer.IncrementAsync("c", 1, timeToLive));
+        await writer.SetAsync("e", 5);
+        Assert.True(await writer.ExpireAsync("e", timeToLive));
+        await writer.SetAsync("u", 6);
+        Assert.Equal(7, (await writer.UpdateAsync<int>("u", n => n + 1, timeToLive)).Value);
+
+        foreach (TieredCache cache in new[] { writer, reader })
+        {
+            Assert.Equal(1, (await cache.GetAsync<int>("k")).Value);
+            Assert.Equal(2, (await cache.GetAsync<int>("m")).Value);
+            Assert.Equal(3, (await cache.GetAsync<int>("g")).Value);
+            Assert.Equal(1, (await cache.GetAsync<long>("c")).Value);
+            Assert.Equal(7, (await cache.GetAsync<int>("u")).Value);
+            foreach (string key in new[] { "k", "m", "g", "c", "e", "u" })
+            {
+                Assert.InRange((await cache.GetTimeToLiveAsync(key))!.Value, least, most);
+                Assert.True(await cache.ExistsAsync(key));
+            }
+        }
+
+        // Read back from L1 alone (here while Redis is up, through the L1-only path of a cache without Redis).
+        await using var local = new TieredCache(new TieredCacheOptions { FailSafeMaxDuration = window });
+        await local.SetAsync("k", 1, timeToLive);
+        Assert.Equal(1, await local.IncrementAsync("c", 1, timeToLive));
+        Assert.True(await local.SetTimeToLiveAsync("k", timeToLive));
+        Assert.InRange((await local.GetTimeToLiveAsync("k"))!.Value, least - (window ?? TimeSpan.Zero), most);
+        Assert.InRange((await local.GetTimeToLiveAsync("c"))!.Value, least, most);
+        Assert.Equal(1, (await local.GetAsync<int>("k")).Value);
     }
 
     [Fact]
-    public async Task TheLongestTimeToLive_IsKeptByBothTiers()
+    public async Task TimeSpanMaxValue_IsWhatRedisKeepsForTheLongestPx()
     {
-        TieredCache writer = NewCache(), reader = NewCache();
-        await writer.SetAsync("k", 1, TieredCache.MaxTimeToLive);
+        TieredCache cache = NewCache();
+        await cache.SetAsync("k", 1, TimeSpan.MaxValue);
+        await cache.SetManyAsync([KeyValuePair.Create("m", 2)], TimeSpan.MaxValue);
 
-        Assert.Equal(1, (await reader.GetAsync<int>("k")).Value);
-        Assert.InRange((await reader.GetTimeToLiveAsync("k"))!.Value, TieredCache.MaxTimeToLive - TimeSpan.FromMinutes(1), TieredCache.MaxTimeToLive);
-        Assert.True(await writer.ExpireAsync("k", TieredCache.MaxTimeToLive));
+        // StackExchange.Redis sends a SET with TimeSpan.MaxValue as one with no expiry, which would outlive the value.
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        foreach (string key in new[] { "k", "m" })
+        {
+            long pttl = (long)await connection.GetDatabase().ExecuteAsync("PTTL", _prefix + key);
+            Assert.InRange(pttl, 922_337_203_685_478 - 60_000, 922_337_203_685_478); // about the PX of TimeSpan.MaxValue
+        }
+
+        Assert.InRange((await cache.GetTimeToLiveAsync("k"))!.Value, TimeSpan.MaxValue - TimeSpan.FromMinutes(1), TimeSpan.MaxValue);
     }
 
     [Fact]

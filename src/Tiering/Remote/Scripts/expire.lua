@@ -4,11 +4,13 @@
 -- KEYS[1]: the key. KEYS[2] (single server only): the key's group record; an indexed value (bit 6 of the flags) also
 -- stretches the record and its group sets, so that none ends before the value.
 -- ARGV[1]: the new logical expiry, unix ms (0: none); ARGV[2]: the new PX (-1: persist), fail-safe window included;
--- ARGV[3]: the time to live itself in ms (-1: none), for a counter.
--- Returns 1 when the key existed, else 0.
+-- ARGV[3]: the time to live itself in ms (-1: none), for a counter; ARGV[4]: now, unix ms.
+-- Returns 1 when the key existed, else 0: like Redis's EXPIRE on an expired key, 0 for a value kept only for fail-safe
+-- reads (see live.lua), which is left as it is.
 --#include stretch.lua
+--#include live.lua
+if not live(KEYS[1], tonumber(ARGV[4])) then return 0 end
 local v = redis.call('GET', KEYS[1])
-if not v then return 0 end
 if string.len(v) >= 11 and string.byte(v, 1) == 165 then
   local px = tonumber(ARGV[2])
   v = string.sub(v, 1, 3) .. struct.pack('<i8', tonumber(ARGV[1])) .. string.sub(v, 12)

@@ -6,15 +6,19 @@
 -- ARGV[1]: the key prefix; ARGV[2]: the scope (a namespace's 'name:', or empty); ARGV[3]: n;
 -- ARGV[4]: the backplane channel, empty for none; ARGV[5]: the 18-byte header of a 'keys' invalidation message
 -- (version, kind 2, sender id), to which the count and the keys are appended in the message's format (little-endian
--- int32 count, then per key an int32 length and the UTF-8 bytes).
--- Returns {the number of values of KEYS[1..n] that existed, then the cache keys of the removed group members}.
+-- int32 count, then per key an int32 length and the UTF-8 bytes); ARGV[6]: now, unix ms.
+-- Returns {the number of values of KEYS[1..n] that existed (a value kept only for fail-safe reads, see live.lua, had
+-- expired: removed, not counted), then the cache keys of the removed group members}.
 --#include trusted.lua
+--#include live.lua
 local n = tonumber(ARGV[3])
 local prefix = string.len(ARGV[1])
 local existed = 0
 local removed = {}
+local now = tonumber(ARGV[6])
 for i = 1, n do
-  existed = existed + redis.call('UNLINK', KEYS[i])
+  if live(KEYS[i], now) then existed = existed + 1 end
+  redis.call('UNLINK', KEYS[i])
   removed[#removed + 1] = string.sub(KEYS[i], prefix + 1)
 end
 local members = {}
