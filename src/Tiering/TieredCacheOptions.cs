@@ -59,8 +59,11 @@ public sealed class TieredCacheOptions
 
     /// <summary>
     /// Gets or sets how long past its time to live a value stays available to fail-safe reads, served when Redis
-    /// cannot be reached; <see langword="null"/> (the default) turns fail-safe off. Redis keeps values this much longer
-    /// than their time to live, so every instance sharing a key prefix must use the same setting.
+    /// cannot be reached, and to a get-or-set whose factory fails; <see langword="null"/> (the default) turns fail-safe
+    /// off. Redis keeps values this much longer than their time to live, so every instance sharing a key prefix must use
+    /// the same setting. A cache without Redis serves a stale value only to a failing factory. For every other operation
+    /// (exists, time to live, expire, remove, get-and-remove, increment, update, pattern removal, key listing) such a
+    /// value has expired, as Redis answers for an expired key.
     /// </summary>
     public TimeSpan? FailSafeMaxDuration { get; set; }
 

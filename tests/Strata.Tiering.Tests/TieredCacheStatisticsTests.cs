@@ -139,7 +139,7 @@ public sealed class LocalOnlyStatisticsTests : TieredCacheStatisticsTests
     protected override string? Redis => null;
 
     [Fact]
-    public async Task StaleL1Entry_ServedByFailSafe_IsAnL1MissAndAFailSafeHit()
+    public async Task StaleL1Entry_IsAMissForAGet_AndServesOnlyAFailingFactory()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         TieredCache cache = NewCache(o =>
@@ -150,10 +150,13 @@ public sealed class LocalOnlyStatisticsTests : TieredCacheStatisticsTests
         await cache.SetAsync("k", "v", TimeSpan.FromSeconds(1));
         time.Advance(TimeSpan.FromSeconds(2));
 
-        Assert.Equal(CacheResult<string>.Hit("v"), await cache.GetAsync<string>("k"));
-
+        // No Redis, so no outage: the value has expired for a plain read.
+        Assert.Equal(CacheResult<string>.Miss, await cache.GetAsync<string>("k"));
         Expect(cache, localHits: 0, localMisses: 1, remoteHits: 0, remoteMisses: 0);
-        Assert.Equal(1, cache.GetStatistics().FailSafeHits);
+        Assert.Equal(0, cache.GetStatistics().FailSafeHits);
+
+        Assert.Equal("v", await cache.GetOrSetAsync<string>("k", (_, _, _) => throw new InvalidOperationException("source down")));
+        Assert.Equal(1, cache.GetStatistics().FactoryFailSafeHits);
     }
 }
 

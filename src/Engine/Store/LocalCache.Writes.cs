@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading;
 
@@ -129,6 +130,26 @@ public sealed partial class LocalCache<TValue>
     public bool TryRemove(string key, [MaybeNullWhen(false)] out TValue value)
     {
         ValidateKey(key);
+        return RemoveLive(key, expected: default, compare: false, out value);
+    }
+
+    /// <summary>
+    /// Removes the entry for <paramref name="item"/>'s key only while it still holds <paramref name="item"/>'s value
+    /// (compared with <see cref="EqualityComparer{T}.Default"/>), as
+    /// <see cref="System.Collections.Concurrent.ConcurrentDictionary{TKey, TValue}.TryRemove(KeyValuePair{TKey, TValue})"/>
+    /// does: a write that replaced the value meanwhile is kept.
+    /// </summary>
+    /// <param name="item">The key and the value it must still hold.</param>
+    /// <returns><see langword="true"/> when a live entry holding that value was removed.</returns>
+    /// <exception cref="ArgumentNullException">The key is null.</exception>
+    public bool TryRemove(KeyValuePair<string, TValue> item)
+    {
+        ValidateKey(item.Key, nameof(item));
+        return RemoveLive(item.Key, item.Value, compare: true, out _);
+    }
+
+    private bool RemoveLive(string key, TValue? expected, bool compare, [MaybeNullWhen(false)] out TValue value)
+    {
         int hash = KeyHash.Fast(key);
         Segment<TValue> segment = SegmentFor(hash);
         var pending = default(PendingRemovals<TValue>);
@@ -138,7 +159,7 @@ public sealed partial class LocalCache<TValue>
         lock (segment.Lock)
         {
             Node<TValue>? node = FindLive(segment, key, hash, now, ref pending);
-            if (node is not null)
+            if (node is not null && (!compare || EqualityComparer<TValue>.Default.Equals(node.Value, expected)))
             {
                 value = node.Value;
                 Unlink(segment, node);

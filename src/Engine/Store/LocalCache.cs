@@ -368,11 +368,11 @@ public sealed partial class LocalCache<TValue> : IDisposable
             : TimeSpan.FromTicks(remaining * TimeSpan.TicksPerMillisecond);
     }
 
-    private void ValidateKey(string key)
+    private void ValidateKey(string key, string parameterName = "key")
     {
         if (key is null)
         {
-            ThrowHelper.ThrowArgumentNull(nameof(key));
+            ThrowHelper.ThrowArgumentNull(parameterName);
         }
 
         ThrowIfDisposed();

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -50,7 +51,15 @@ public abstract partial class CacheScope
             {
                 if (entry is not CounterEntry)
                 {
-                    throw RedisTier.NotACounter(key);
+                    if (_l1.IsFresh(entry!))
+                    {
+                        throw RedisTier.NotACounter(key);
+                    }
+
+                    // Kept only for fail-safe reads, the value has expired, and INCRBY on an expired key starts a new
+                    // counter. Only that value goes: a write that replaced it meanwhile is kept (and looked at again).
+                    _local.TryRemove(KeyValuePair.Create(key, entry!));
+                    continue;
                 }
 
                 long count = 0;

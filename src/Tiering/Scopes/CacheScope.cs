@@ -165,7 +165,7 @@ public abstract partial class CacheScope
     {
         string full = ValidKey(key);
         WriteMark mark = _l1.Versions.BeginWrite(full);
-        bool local = _local.Remove(full);
+        bool local = _local.TryRemove(full, out LocalEntry? removed) && _l1.IsFresh(removed);
         Reply<bool> reply = await RemoveRemoteAsync(full, mark, RemoteOperation.Remove, static s => s.L2.RemoveAsync(s.Key), cancellationToken).ConfigureAwait(false);
         return reply.Ok ? reply.Value : local;
     }
@@ -410,8 +410,9 @@ public abstract partial class CacheScope
     /// <summary>What a read answers when Redis cannot: the stale L1 value within the fail-safe window, else a miss.</summary>
     private CacheResult<T> FailSafe<T>(LocalEntry? stale)
     {
-        if (stale is null || _lifetimes.FailSafe is null)
+        if (stale is null || _lifetimes.FailSafe is null || _l2 is null)
         {
+            // Without Redis there is no outage to ride out: past its time to live, a value serves only a failing factory.
             return CacheResult<T>.Miss;
         }
 

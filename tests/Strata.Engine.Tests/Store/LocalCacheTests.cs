@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -212,6 +213,25 @@ public class LocalCacheTests
         Assert.False(t.Cache.Remove("k"));
         Assert.Equal(0, t.Cache.Count);
         Assert.Equal([("k", "v", RemovalReason.Removed)], t.Removals);
+    }
+
+    [Fact]
+    public void TryRemove_OfAKeyAndValue_RemovesOnlyWhileTheKeyStillHoldsIt()
+    {
+        using var t = new TestCache();
+        t.Cache.Set("k", "v1");
+        t.Cache.Set("gone", "v", TimeSpan.FromSeconds(1));
+        t.Time.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.False(t.Cache.TryRemove(KeyValuePair.Create("k", "v0"))); // replaced meanwhile: kept
+        Assert.Equal("v1", t.Cache.TryGet("k", out string? kept) ? kept : null);
+        Assert.False(t.Cache.TryRemove(KeyValuePair.Create("gone", "v"))); // expired: not live
+        Assert.False(t.Cache.TryRemove(KeyValuePair.Create("missing", "v")));
+        Assert.True(t.Cache.TryRemove(KeyValuePair.Create("k", "v1")));
+
+        Assert.False(t.Cache.TryGet("k", out _));
+        Assert.Equal([("k", "v1", RemovalReason.Removed)], t.Removals.Where(r => r.Reason == RemovalReason.Removed));
+        Assert.Equal("item", Assert.Throws<ArgumentNullException>(() => t.Cache.TryRemove(KeyValuePair.Create<string, string>(null!, "v"))).ParamName);
     }
 
     [Fact]
