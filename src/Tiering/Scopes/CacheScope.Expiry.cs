@@ -19,7 +19,9 @@ public abstract partial class CacheScope
     /// <returns>Whether the key existed.</returns>
     /// <remarks>
     /// Like Redis's EXPIRE on an expired key, a value past its time to live that is kept only for fail-safe reads is not
-    /// brought back: the answer is <see langword="false"/> and the value stays as it was.
+    /// brought back: the answer is <see langword="false"/> and the value stays as it was. One difference from Redis is
+    /// kept on purpose: with <see cref="Timeout.InfiniteTimeSpan"/> the answer is whether the key existed, where
+    /// <c>PERSIST</c> (and <see cref="LocalCache{TValue}.Persist"/>) answers whether it had a time to live to remove.
     /// </remarks>
     public async ValueTask<bool> ExpireAsync(string key, TimeSpan timeToLive, CancellationToken cancellationToken = default)
     {
