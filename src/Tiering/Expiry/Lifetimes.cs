@@ -14,6 +14,9 @@ namespace Strata.Tiering;
 /// </remarks>
 internal sealed class Lifetimes(TimeProvider time, TimeSpan? failSafe)
 {
+    /// <summary>The whole milliseconds in <see cref="TimeSpan.MaxValue"/>: 922,337,203,685,477.</summary>
+    private const long MaxWholeMilliseconds = long.MaxValue / TimeSpan.TicksPerMillisecond;
+
     /// <summary>Gets the clock of both tiers.</summary>
     internal TimeProvider Time { get; } = time;
 
@@ -80,7 +83,7 @@ internal sealed class Lifetimes(TimeProvider time, TimeSpan? failSafe)
     /// are, and never <see cref="TimeSpan.MaxValue"/>, which the client sends as no expiry at all.
     /// </summary>
     internal static TimeSpan? ClientExpiry(TimeSpan? life) => life is { } span
-        ? TimeSpan.FromMilliseconds(Math.Min(Milliseconds(span), (TimeSpan.MaxValue.Ticks / TimeSpan.TicksPerMillisecond) - 1))
+        ? TimeSpan.FromMilliseconds(Math.Min(Milliseconds(span), MaxWholeMilliseconds - 1))
         : null;
 
     /// <summary><paramref name="span"/> (positive) in milliseconds, rounded up.</summary>
@@ -92,7 +95,7 @@ internal sealed class Lifetimes(TimeProvider time, TimeSpan? failSafe)
 
     /// <summary>Milliseconds (not negative) as a span, saturating at <see cref="TimeSpan.MaxValue"/>.</summary>
     internal static TimeSpan OfMilliseconds(long milliseconds) =>
-        milliseconds > TimeSpan.MaxValue.Ticks / TimeSpan.TicksPerMillisecond ? TimeSpan.MaxValue : TimeSpan.FromTicks(milliseconds * TimeSpan.TicksPerMillisecond);
+        milliseconds > MaxWholeMilliseconds ? TimeSpan.MaxValue : TimeSpan.FromTicks(milliseconds * TimeSpan.TicksPerMillisecond);
 }
 
 /// <summary>See <see cref="Lifetimes.Of"/>.</summary>

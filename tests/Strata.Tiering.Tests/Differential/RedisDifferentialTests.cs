@@ -17,8 +17,8 @@ namespace Strata.Tiering.Tests.Differential;
 /// live run from milliseconds to <see cref="TimeSpan.MaxValue"/>.
 /// </summary>
 /// <remarks>
-/// Time never decides a result: a key given a time to live under a second is left alone until a sleep has taken it
-/// well past its deadline, and pattern operations wait for that too; remaining times are compared within a tolerance.
+/// Time never decides a result: a key given a time to live under a second is left alone until a wait has taken every
+/// clock past its deadline, and pattern operations wait for that too; remaining times are compared within a tolerance.
 /// The differences kept on purpose are documented on the methods concerned: a tiered read is typed (a counter is read
 /// as a long, not a string), and <see cref="CacheScope.ExpireAsync"/> with no expiry answers whether the key existed,
 /// where PERSIST answers whether it had a time to live. ./test.sh runs the fixed seeds below; a soak runs more with
@@ -32,7 +32,7 @@ public sealed class RedisDifferentialTests(SingleRedis single, ClusterRedis clus
     private static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(2);
 
     private readonly string _prefix = "diff:" + Guid.NewGuid().ToString("N")[..10] + ":";
-    private readonly List<IDisposable> _owned = [];
+    private TestCaches? _single, _cluster;
 
     public static TheoryData<int> Seeds()
     {
@@ -54,11 +54,14 @@ public sealed class RedisDifferentialTests(SingleRedis single, ClusterRedis clus
     {
         int steps = int.TryParse(Environment.GetEnvironmentVariable("STRATA_DIFF_STEPS"), out int s) ? s : 300;
         var random = new Random(seed);
-        ConnectionMultiplexer raw = Own(await ConnectionMultiplexer.ConnectAsync(single.Configuration));
+        _single = new TestCaches(single.Configuration, _prefix + "s:");
+        _cluster = new TestCaches(cluster.Configuration, _prefix + "c:");
+        ConnectionMultiplexer raw = _single.Own(await ConnectionMultiplexer.ConnectAsync(single.Configuration));
         IDatabase redis = raw.GetDatabase();
-        var local = Own(new LocalCache<string>());
-        TieredCache tiered = Tiered(single.Configuration, "s"), clustered = Tiered(cluster.Configuration, "c");
-        var pending = new HashSet<string>(); // keys with a deadline under a second away: left alone until a sleep
+        LocalCache<string> local = _single.Own(new LocalCache<string>());
+        TieredCache tiered = _single.New(WithFailSafe), clustered = _cluster.New(WithFailSafe);
+        var pending = new HashSet<string>(); // keys with a deadline under a second away: left alone until the wait
+        DateTimeOffset pendingUntil = default; // the latest of their deadlines, read after every target was written
         var counters = new HashSet<string>();
         var log = new List<string>();
         var ran = new int[12]; // how often each operation ran: a sequence that skipped one checked nothing about it
@@ -69,9 +72,12 @@ public sealed class RedisDifferentialTests(SingleRedis single, ClusterRedis clus
             int op = random.Next(13);
             if (op == 12 || (pending.Contains(key) && op < 10) || (pending.Count > 0 && op is 10 or 11))
             {
-                await Task.Delay(150); // every short deadline (50 ms at most) is now well past
+                // Past every short deadline on every clock: ours (which the caches read) and Redis's (its keys are gone).
+                await Eventually.True(
+                    async () => DateTimeOffset.UtcNow > pendingUntil && !await AnyExistsAsync(redis, pending),
+                    "every short time to live to run out");
                 pending.Clear();
-                log.Add("sleep");
+                log.Add("wait");
                 continue;
             }
 
@@ -101,6 +107,7 @@ public sealed class RedisDifferentialTests(SingleRedis single, ClusterRedis clus
                     if (shortLife)
                     {
                         pending.Add(key);
+                        pendingUntil = Later(pendingUntil, life!.Value);
                     }
 
                     break;
@@ -183,6 +190,7 @@ public sealed class RedisDifferentialTests(SingleRedis single, ClusterRedis clus
                     if (shortLife && expected)
                     {
                         pending.Add(key);
+                        pendingUntil = Later(pendingUntil, life);
                     }
 
                     break;
@@ -280,16 +288,29 @@ public sealed class RedisDifferentialTests(SingleRedis single, ClusterRedis clus
         }
 
         Assert.All(ran, count => Assert.True(count >= steps / 40, $"seed {seed}: operations run {string.Join(",", ran)}"));
-        Assert.Contains(log, line => line.StartsWith("sleep", StringComparison.Ordinal));
+        Assert.Contains(log, line => line.StartsWith("wait", StringComparison.Ordinal));
     }
 
     public void Dispose()
     {
-        foreach (IDisposable owned in _owned)
-        {
-            owned.Dispose();
-        }
+        _single?.Dispose();
+        _cluster?.Dispose();
     }
+
+    private static void WithFailSafe(TieredCacheOptions options) => options.FailSafeMaxDuration = FailSafeWindow;
+
+    /// <summary>
+    /// <paramref name="until"/>, or now plus <paramref name="timeToLive"/> and a few milliseconds (the caches keep whole
+    /// milliseconds) when that is later.
+    /// </summary>
+    private static DateTimeOffset Later(DateTimeOffset until, TimeSpan timeToLive)
+    {
+        DateTimeOffset deadline = DateTimeOffset.UtcNow + timeToLive + TimeSpan.FromMilliseconds(5);
+        return deadline > until ? deadline : until;
+    }
+
+    private async Task<bool> AnyExistsAsync(IDatabase redis, IReadOnlyCollection<string> keys) =>
+        keys.Count > 0 && await redis.KeyExistsAsync([.. keys.Select(k => (RedisKey)(_prefix + "r:" + k))]) > 0;
 
     /// <summary>A cache answer, or <c>error</c> for the type error Redis would give.</summary>
     private static async Task<string> Answer(Func<ValueTask<long?>> call)
@@ -324,22 +345,6 @@ public sealed class RedisDifferentialTests(SingleRedis single, ClusterRedis clus
 
     /// <summary>The tiered caches' fail-safe window: Redis keeps their values this much past the time to live.</summary>
     private static readonly TimeSpan FailSafeWindow = TimeSpan.FromMinutes(1);
-
-    private TieredCache Tiered(string configuration, string name)
-    {
-        var options = new TieredCacheOptions { Redis = configuration, KeyPrefix = _prefix + name + ":", OperationTimeout = TimeSpan.FromSeconds(5), FailSafeMaxDuration = FailSafeWindow };
-        var cache = new TieredCache(options);
-        _owned.Add(cache);
-        Subscriptions.WaitFor(cache, options);
-        return cache;
-    }
-
-    private T Own<T>(T disposable)
-        where T : IDisposable
-    {
-        _owned.Add(disposable);
-        return disposable;
-    }
 }
 
 internal static class CacheResultExtensions

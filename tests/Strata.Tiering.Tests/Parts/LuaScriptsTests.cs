@@ -30,6 +30,7 @@ public class LuaScriptsTests
         Assert.Contains("local function stretch", LuaScripts.Expire, System.StringComparison.Ordinal);
         Assert.Contains("local function trusted", LuaScripts.Invalidate, System.StringComparison.Ordinal);
         Assert.All([LuaScripts.Expire, LuaScripts.Increment, LuaScripts.Invalidate, LuaScripts.Unlink], script => Assert.Contains("local function live", script, System.StringComparison.Ordinal));
+        Assert.Contains("local function envelope", LuaScripts.TimeToLive, System.StringComparison.Ordinal);
         Assert.Contains("'\\165'", LuaScripts.TimeToLive, System.StringComparison.Ordinal); // the envelope's magic byte, as a Lua escape
     }
 
