@@ -64,7 +64,7 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
     }
 
     private TieredCache((TieredCacheOptions Options, IConnectionMultiplexer? Connection, CacheParts Parts, CacheMetrics Metrics) built, bool ownsConnection)
-        : base(built.Parts, prefix: string.Empty, built.Options.DefaultTimeToLive, restartTimeToLiveOnUpdate: false, counters: null)
+        : base(built.Parts, prefix: string.Empty, built.Options.DefaultTimeToLive, restartTimeToLiveOnUpdate: false, counters: null, built.Parts.Codec)
     {
         _metrics = built.Metrics;
         _defaultTimeToLive = built.Options.DefaultTimeToLive;
@@ -128,9 +128,14 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
     /// Whether an update without a time to live of its own restarts a value's time to live at the default (true) or
     /// keeps what is left of it (false, the default).
     /// </param>
+    /// <param name="serializer">
+    /// How the namespace's values are turned into bytes for Redis; null for the cache's
+    /// (<see cref="TieredCacheOptions.Serializer"/>). Every instance must use the same one for a namespace: a value
+    /// written by another serializer reads as a miss.
+    /// </param>
     /// <returns>The namespace.</returns>
     /// <exception cref="ArgumentException">The name is empty or contains <c>:</c>, or the namespace exists with other settings.</exception>
-    public CacheNamespace Namespace(string name, TimeSpan? defaultTimeToLive = null, bool restartTimeToLiveOnUpdate = false)
+    public CacheNamespace Namespace(string name, TimeSpan? defaultTimeToLive = null, bool restartTimeToLiveOnUpdate = false, ICacheSerializer? serializer = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ObjectDisposedException.ThrowIf(Parts.IsDisposed, this);
@@ -142,8 +147,8 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
         TimeToLiveGuard.Positive(defaultTimeToLive, nameof(defaultTimeToLive));
         CacheNamespace found = _namespaces.GetOrAdd(
             name,
-            static (n, state) => new CacheNamespace(state.Parts, n, state.Ttl, state.Ttl ?? state.CacheTtl, state.Restart),
-            (Parts: Parts, Ttl: defaultTimeToLive, CacheTtl: _defaultTimeToLive, Restart: restartTimeToLiveOnUpdate));
+            static (n, state) => new CacheNamespace(state.Parts, n, state.Ttl, state.Ttl ?? state.CacheTtl, state.Restart, state.Serializer),
+            (Parts: Parts, Ttl: defaultTimeToLive, CacheTtl: _defaultTimeToLive, Restart: restartTimeToLiveOnUpdate, Serializer: serializer));
         if (found.DefaultTimeToLive != defaultTimeToLive)
         {
             throw new ArgumentException($"Namespace '{name}' exists with a default time to live of {found.DefaultTimeToLive?.ToString() ?? "none"}, not {defaultTimeToLive?.ToString() ?? "none"}.", nameof(defaultTimeToLive));
@@ -152,6 +157,11 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
         if (found.RestartTimeToLiveOnUpdate != restartTimeToLiveOnUpdate)
         {
             throw new ArgumentException($"Namespace '{name}' exists with restartTimeToLiveOnUpdate = {found.RestartTimeToLiveOnUpdate}.", nameof(restartTimeToLiveOnUpdate));
+        }
+
+        if (found.Serializer != serializer)
+        {
+            throw new ArgumentException($"Namespace '{name}' exists with {(found.Serializer is null ? "the cache's serializer" : "another serializer")}.", nameof(serializer));
         }
 
         return found;

@@ -1,4 +1,5 @@
 using System;
+using System.Text.Json;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Strata.Engine;
@@ -54,8 +55,26 @@ public sealed class TieredCacheOptions
     /// </summary>
     public int? LocalConcurrencyLevel { get; set; }
 
-    /// <summary>Gets or sets how values are turned into bytes for Redis. Default: MemoryPack.</summary>
-    public ICacheSerializer Serializer { get; set; } = MemoryPackCacheSerializer.Instance;
+    /// <summary>
+    /// Gets or sets how every value is turned into bytes for Redis, or <see langword="null"/> (the default) for
+    /// MemoryPack where it knows the type (<c>[MemoryPackable]</c> types, primitives, strings, dates, and arrays and
+    /// collections of them) and System.Text.Json for every other type, so any type can be cached without attributes.
+    /// <c>byte[]</c> and <see cref="string"/> values are stored as they are either way. A namespace can have its own
+    /// (<see cref="TieredCache.Namespace"/>).
+    /// </summary>
+    /// <remarks>
+    /// The envelope records which serializer wrote a value; a reader whose serializer for the type is another one (a
+    /// type that changed between two versions of a service, or another setting) reads a counted miss
+    /// (<see cref="TieredCacheStatistics.DecodeErrors"/>), never an exception.
+    /// </remarks>
+    public ICacheSerializer? Serializer { get; set; }
+
+    /// <summary>
+    /// Gets or sets the System.Text.Json options of the default serializer's fallback, or <see langword="null"/> for
+    /// <see cref="SystemTextJsonCacheSerializer"/>'s defaults. Give a source-generated context's options
+    /// (<c>MyContext.Default.Options</c>) for Native AOT. Not used when <see cref="Serializer"/> is set.
+    /// </summary>
+    public JsonSerializerOptions? JsonSerializerOptions { get; set; }
 
     /// <summary>
     /// Gets or sets how long past its time to live a value stays available to fail-safe reads, served when Redis
@@ -146,9 +165,9 @@ public sealed class TieredCacheOptions
             throw new ArgumentOutOfRangeException(Param, LocalConcurrencyLevel, $"{nameof(LocalConcurrencyLevel)} must be between 1 and {LocalCacheOptions<object>.MaxConcurrencyLevel}, or null; it was {LocalConcurrencyLevel}.");
         }
 
-        if (Serializer is null)
+        if (Serializer is { Id: < 1 or > 3 } serializer)
         {
-            throw new ArgumentException($"{nameof(Serializer)} must not be null.", Param);
+            throw new ArgumentOutOfRangeException(Param, serializer.Id, $"{nameof(Serializer)} {serializer.GetType().Name} has id {serializer.Id}; ids are 1 to 3.");
         }
 
         if (FailSafeMaxDuration is { } failSafe && failSafe <= TimeSpan.Zero)

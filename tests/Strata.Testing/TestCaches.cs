@@ -15,6 +15,9 @@ public sealed class TestCaches(string? redis, string prefix, TimeProvider? time 
 {
     private readonly List<IDisposable> _owned = [];
 
+    /// <summary>Gets the key prefix of every cache of the test.</summary>
+    public string Prefix => prefix;
+
     /// <summary>A new cache: a generous operation timeout, since test classes run in parallel on a small machine and a slow first connect must not be taken for an outage.</summary>
     public TieredCache New(Action<TieredCacheOptions>? configure = null)
     {

@@ -432,9 +432,12 @@ public abstract class TieredCacheContractTests : IDisposable
         return _caches.New(configure);
     }
 
+    /// <summary>Refused by MemoryPack (not packable) and by System.Text.Json (it refers to itself).</summary>
     private sealed class NotSerializable
     {
-        public Action? Callback { get; set; }
+        public NotSerializable() => Self = this;
+
+        public NotSerializable Self { get; set; }
     }
 }
 

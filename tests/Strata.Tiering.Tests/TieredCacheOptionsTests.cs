@@ -18,7 +18,8 @@ public class TieredCacheOptionsTests
         { o => o.LocalTimeToLive = TimeSpan.FromSeconds(-1), "LocalTimeToLive" },
         { o => o.LocalConcurrencyLevel = 0, "LocalConcurrencyLevel" },
         { o => o.LocalConcurrencyLevel = 257, "LocalConcurrencyLevel" },
-        { o => o.Serializer = null!, "Serializer" },
+        { o => o.Serializer = new IdSerializer(0), "Serializer" },
+        { o => o.Serializer = new IdSerializer(4), "Serializer" },
         { o => o.FailSafeMaxDuration = TimeSpan.FromSeconds(-1), "FailSafeMaxDuration" },
         { o => o.CircuitBreakDuration = TimeSpan.FromSeconds(-1), "CircuitBreakDuration" },
         { o => o.OperationTimeout = TimeSpan.Zero, "OperationTimeout" },
@@ -88,5 +89,14 @@ public class TieredCacheOptionsTests
         cache.Dispose();
         cache.Dispose(); // idempotent
         Assert.Throws<ObjectDisposedException>(() => cache.GetAsync<string>("k"));
+    }
+
+    private sealed class IdSerializer(byte id) : ICacheSerializer
+    {
+        public byte Id => id;
+
+        public void Serialize<T>(T value, System.Buffers.IBufferWriter<byte> destination) => throw new NotSupportedException();
+
+        public T? Deserialize<T>(ReadOnlySpan<byte> source) => throw new NotSupportedException();
     }
 }

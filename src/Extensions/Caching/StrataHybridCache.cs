@@ -25,7 +25,7 @@ namespace Strata.Extensions;
 /// <item>Tags are Strata tags (see <see cref="CacheEntryOptions.Tags"/>); <see cref="RemoveByTagAsync(string, CancellationToken)"/>
 /// with <c>*</c> clears the whole cache, as <see cref="HybridCache"/> documents. Tags need a single Redis server or
 /// L1 alone: on a Redis Cluster, tagged writes throw <see cref="NotSupportedException"/>.</item>
-/// <item>The factory's token is cancelled only when the cache is disposed; a caller's token stops that caller's wait.</item>
+/// <item>The factory's token is cancelled when every caller waiting for the value has cancelled (or the cache is disposed); a caller whose token cannot be cancelled keeps the run going, and a caller that cancels gets an <see cref="OperationCanceledException"/> carrying its own token.</item>
 /// </list>
 /// </remarks>
 public sealed class StrataHybridCache : HybridCache

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Threading;
 
 namespace Strata.Tiering;
 
@@ -19,17 +20,18 @@ internal sealed class FlightTable
     private readonly ConcurrentDictionary<string, object> _flights = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Joins the key's flight when it started from the key's current versions, or makes a new one;
-    /// <paramref name="started"/> tells the caller to run the new one.
+    /// Joins the key's flight when it started from the key's current versions and is not stopping (every caller of it
+    /// cancelled), or makes a new one; <paramref name="started"/> tells the caller to run the new one. Either way the
+    /// caller is attached to the flight it gets (<see cref="Flight{T}.TryAttach"/>).
     /// </summary>
-    internal Flight<T> Join<T>(string key, FillVersions versions, out bool started)
+    internal Flight<T> Join<T>(string key, FillVersions versions, CancellationToken cancellationToken, out bool started)
     {
         while (true)
         {
             FillMark now = versions.Note(key);
             if (_flights.TryGetValue(key, out object? running))
             {
-                if (running is Flight<T> same && same.Before == now)
+                if (running is Flight<T> same && same.Before == now && same.TryAttach(cancellationToken))
                 {
                     started = false;
                     return same;
@@ -40,6 +42,7 @@ internal sealed class FlightTable
                     var replacement = new Flight<T>(now, registered: true);
                     if (_flights.TryUpdate(key, replacement, overtaken))
                     {
+                        replacement.TryAttach(cancellationToken);
                         started = true;
                         return replacement;
                     }
@@ -49,12 +52,15 @@ internal sealed class FlightTable
 
                 // A flight for the same key but another type: run alone rather than hand out a value of the wrong type.
                 started = true;
-                return new Flight<T>(now, registered: false);
+                var alone = new Flight<T>(now, registered: false);
+                alone.TryAttach(cancellationToken);
+                return alone;
             }
 
             var flight = new Flight<T>(now, registered: true);
             if (_flights.TryAdd(key, flight))
             {
+                flight.TryAttach(cancellationToken);
                 started = true;
                 return flight;
             }
@@ -70,7 +76,7 @@ internal sealed class FlightTable
             return false;
         }
 
-        var refresh = new Flight<T>(versions.Note(key), registered: true);
+        var refresh = new Flight<T>(versions.Note(key), registered: true, held: true); // nobody's cancellation stops a refresh
         if (!_flights.TryAdd(key, refresh))
         {
             return false;

@@ -18,14 +18,15 @@ public sealed class CacheNamespace : CacheScope
 {
     private readonly NamespaceCounters _counters;
 
-    internal CacheNamespace(CacheParts parts, string name, TimeSpan? defaultTimeToLive, TimeSpan? resolvedTimeToLive, bool restartTimeToLiveOnUpdate)
-        : this(parts, name, defaultTimeToLive, resolvedTimeToLive, restartTimeToLiveOnUpdate, new NamespaceCounters())
+    internal CacheNamespace(CacheParts parts, string name, TimeSpan? defaultTimeToLive, TimeSpan? resolvedTimeToLive, bool restartTimeToLiveOnUpdate, ICacheSerializer? serializer = null)
+        : this(parts, name, defaultTimeToLive, resolvedTimeToLive, restartTimeToLiveOnUpdate, new NamespaceCounters(), serializer)
     {
     }
 
-    private CacheNamespace(CacheParts parts, string name, TimeSpan? defaultTimeToLive, TimeSpan? resolvedTimeToLive, bool restartTimeToLiveOnUpdate, NamespaceCounters counters)
-        : base(parts, name + CacheKey.Separator, resolvedTimeToLive, restartTimeToLiveOnUpdate, counters)
+    private CacheNamespace(CacheParts parts, string name, TimeSpan? defaultTimeToLive, TimeSpan? resolvedTimeToLive, bool restartTimeToLiveOnUpdate, NamespaceCounters counters, ICacheSerializer? serializer)
+        : base(parts, name + CacheKey.Separator, resolvedTimeToLive, restartTimeToLiveOnUpdate, counters, serializer is null ? parts.Codec : parts.Codec.With(serializer))
     {
+        Serializer = serializer;
         Name = name;
         DefaultTimeToLive = defaultTimeToLive;
         RestartTimeToLiveOnUpdate = restartTimeToLiveOnUpdate;
@@ -43,6 +44,9 @@ public sealed class CacheNamespace : CacheScope
     /// default (true) or keeps what is left of it (false).
     /// </summary>
     public bool RestartTimeToLiveOnUpdate { get; }
+
+    /// <summary>Gets the namespace's own serializer; null when it uses the cache's.</summary>
+    public ICacheSerializer? Serializer { get; }
 
     /// <summary>Returns a snapshot of this namespace's counters.</summary>
     /// <returns>The counters.</returns>

@@ -31,19 +31,17 @@ internal sealed class RedisTier
     private const int UnlinkBatchSize = 500;
 
     private readonly RedisKey _prefix;
-    private readonly ICacheSerializer _serializer;
     private readonly Lifetimes _lifetimes;
     private readonly TieredCounters _counters;
     private readonly TieredLog _log;
     private bool? _isCluster;
 
-    internal RedisTier(IConnectionMultiplexer connection, string keyPrefix, ICacheSerializer serializer, Lifetimes lifetimes, TieredCounters counters, TieredLog log)
+    internal RedisTier(IConnectionMultiplexer connection, string keyPrefix, Lifetimes lifetimes, TieredCounters counters, TieredLog log)
     {
         Connection = connection;
         Database = connection.GetDatabase();
         KeyPrefix = keyPrefix;
         _prefix = Encoding.UTF8.GetBytes(keyPrefix);
-        _serializer = serializer;
         _lifetimes = lifetimes;
         _counters = counters;
         _log = log;
@@ -282,7 +280,7 @@ internal sealed class RedisTier
     /// install, or null when there is nothing to install (missing, undecodable, a counter, or stale: a stale copy is not
     /// served while Redis answers).
     /// </summary>
-    internal CacheResult<T> Accept<T>(RedisValue raw, Instant now, out LocalEntry? fill, out TimeSpan? life)
+    internal CacheResult<T> Accept<T>(ValueCodec codec, RedisValue raw, Instant now, out LocalEntry? fill, out TimeSpan? life)
     {
         fill = null;
         life = null;
@@ -292,7 +290,7 @@ internal sealed class RedisTier
             return CacheResult<T>.Miss;
         }
 
-        CacheResult<T> result = Decode<T>(raw, out object? boxed, out long logicalExpiry);
+        CacheResult<T> result = Decode<T>(codec, raw, out object? boxed, out long logicalExpiry);
         if (result.HasValue && logicalExpiry == CounterRead)
         {
             Interlocked.Increment(ref _counters.RemoteHits); // a counter: never put in L1, which must not serve a stale count
@@ -319,10 +317,10 @@ internal sealed class RedisTier
     /// Decodes a value: an envelope, or with <typeparamref name="T"/> = <see cref="long"/> a counter (reported with the
     /// logical expiry <see cref="CounterRead"/>). Anything else is a miss and a counted decode error, never an exception.
     /// </summary>
-    internal CacheResult<T> Decode<T>(RedisValue raw, out object? boxed, out long logicalExpiry)
+    internal CacheResult<T> Decode<T>(ValueCodec codec, RedisValue raw, out object? boxed, out long logicalExpiry)
     {
         ReadOnlyMemory<byte> bytes = raw;
-        EnvelopeStatus status = CacheEnvelope.TryRead(bytes.Span, _serializer, out T? value, out logicalExpiry);
+        EnvelopeStatus status = codec.TryRead(bytes.Span, out T? value, out logicalExpiry);
         if (status != EnvelopeStatus.Ok)
         {
             boxed = null;
@@ -345,14 +343,14 @@ internal sealed class RedisTier
     /// Decodes what GETDEL returned: like <see cref="Decode{T}"/>, except that an envelope past its logical expiry (kept
     /// only for fail-safe reads) is a miss, as Redis's GETDEL answers for an expired key.
     /// </summary>
-    internal CacheResult<T> DecodeRemoved<T>(RedisValue raw)
+    internal CacheResult<T> DecodeRemoved<T>(ValueCodec codec, RedisValue raw)
     {
         if (raw.IsNull)
         {
             return CacheResult<T>.Miss;
         }
 
-        CacheResult<T> result = Decode<T>(raw, out _, out long logicalExpiry);
+        CacheResult<T> result = Decode<T>(codec, raw, out _, out long logicalExpiry);
         bool expired = logicalExpiry > 0 && logicalExpiry <= _lifetimes.Now().UnixMilliseconds; // CounterRead is negative
         return expired ? CacheResult<T>.Miss : result;
     }

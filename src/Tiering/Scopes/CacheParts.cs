@@ -18,7 +18,7 @@ internal sealed class CacheParts
     internal CacheParts(TieredCacheOptions options, IConnectionMultiplexer? connection, CacheMetrics metrics)
     {
         Name = options.Name;
-        Serializer = options.Serializer;
+        Codec = new ValueCodec(options.Serializer, options.JsonSerializerOptions is { } json ? new SystemTextJsonCacheSerializer(json) : null);
         Log = new TieredLog(options.Logger, options.TimeProvider);
         Lifetimes = new Lifetimes(options.TimeProvider, options.FailSafeMaxDuration);
         L1 = new LocalTier(options, tiered: connection is not null);
@@ -26,7 +26,7 @@ internal sealed class CacheParts
         Backplane = new Backplane(connection, options.Backplane, options.KeyPrefix, L1, Breaker, Counters);
         if (connection is not null)
         {
-            L2 = new RedisTier(connection, options.KeyPrefix, Serializer, Lifetimes, Counters, Log);
+            L2 = new RedisTier(connection, options.KeyPrefix, Lifetimes, Counters, Log);
             Removals = new Removals(L2, Backplane, L1);
         }
 
@@ -35,7 +35,8 @@ internal sealed class CacheParts
 
     internal string Name { get; }
 
-    internal ICacheSerializer Serializer { get; }
+    /// <summary>Gets how the cache's values become envelopes; a namespace with a serializer of its own has another.</summary>
+    internal ValueCodec Codec { get; }
 
     internal TieredLog Log { get; }
 

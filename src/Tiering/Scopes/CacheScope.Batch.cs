@@ -85,7 +85,7 @@ public abstract partial class CacheScope
                 {
                     PooledBufferWriter envelope = BufferWriterPool.Rent();
                     envelopes.Add(envelope);
-                    CacheEnvelope.Write(envelope, item.Value, lifetime.LogicalExpiry, _parts.Serializer); // may throw: nothing written yet
+                    _codec.Write(envelope, item.Value, lifetime.LogicalExpiry); // may throw: nothing written yet
                 }
             }
 
@@ -340,7 +340,7 @@ public abstract partial class CacheScope
         for (int m = 0; m < misses.Count; m++)
         {
             RedisValue value = _repairs.Covers(missed[m], repairs) ? RedisValue.Null : reply.Value[m]; // see ReadRemoteAsync
-            results[misses[m]] = _l2!.Accept<T>(value, now, out LocalEntry? fill, out TimeSpan? life);
+            results[misses[m]] = _l2!.Accept<T>(_codec, value, now, out LocalEntry? fill, out TimeSpan? life);
             if (fill is not null)
             {
                 _l1.Fill(missed[m], fill, life, before[m]);

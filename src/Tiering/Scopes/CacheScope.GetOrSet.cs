@@ -13,7 +13,7 @@ namespace Strata.Tiering;
 /// (<see cref="FlightTable"/>): one run per key per process at a time, whatever the number of callers. The run reads
 /// Redis (another instance may have produced the value), and only on a miss there calls the factory and writes the
 /// value to both tiers with its invalidation. A caller that cancels stops waiting; the run goes on for the others (it
-/// is cancelled only when the cache is disposed). A factory exception reaches every waiter, and nothing is cached.
+/// is cancelled when every caller has cancelled, or the cache is disposed). A factory exception reaches every waiter, and nothing is cached.
 /// </para>
 /// <para>
 /// Fill race: a run notes the key's fill-race versions before it reads Redis or calls the factory. When a change to
@@ -48,10 +48,14 @@ public abstract partial class CacheScope
     /// <param name="key">The key; the factory receives it as given (within the namespace, for a namespace).</param>
     /// <param name="factory">
     /// Produces the value from the key; through the <see cref="CacheEntryContext"/> it may change the time to live or
-    /// decline to cache the value. Its token is cancelled only when the cache is disposed.
+    /// decline to cache the value. Its token is cancelled when every caller waiting for the run has cancelled (a caller
+    /// whose token cannot be cancelled keeps the run going), and when the cache is disposed.
     /// </param>
     /// <param name="options">The time to live, early refresh, fail-safe, indexes and tags of this value; null for the defaults.</param>
-    /// <param name="cancellationToken">Stops this caller's wait; the shared run goes on for the others.</param>
+    /// <param name="cancellationToken">
+    /// Stops this caller's wait with an <see cref="OperationCanceledException"/> carrying this token; the shared run goes
+    /// on while another caller waits for it.
+    /// </param>
     /// <returns>The value. Completes synchronously, allocating nothing, on an L1 hit.</returns>
     /// <exception cref="Exception">The factory's exception, when no stale value can stand in for it.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // into the caller, where T is known: no shared-generic lookups on the hit
@@ -154,13 +158,13 @@ public abstract partial class CacheScope
             ThrowIfGroupsUnsupported();
         }
 
-        Flight<T> flight = _parts.Flights.Join<T>(full, _l1.Versions, out bool started);
+        Flight<T> flight = _parts.Flights.Join<T>(full, _l1.Versions, cancellationToken, out bool started);
         if (started)
         {
             _ = RunFlightAsync(full, key, flight, factory, options, stale, refresh: false);
         }
 
-        return _namespace is null ? new ValueTask<T>(flight.Task.WaitAsync(cancellationToken)) : WaitCountedAsync(flight, _namespace, cancellationToken);
+        return _namespace is null ? new ValueTask<T>(flight.WaitAsync(cancellationToken)) : WaitCountedAsync(flight, _namespace, cancellationToken);
     }
 
     /// <summary>Waits for a flight and counts the wait as a namespace hit, or as a miss when the factory had to run.</summary>
@@ -168,7 +172,7 @@ public abstract partial class CacheScope
     {
         try
         {
-            return await flight.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await flight.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -243,10 +247,17 @@ public abstract partial class CacheScope
         }
 
         Activity? activity = Tracing.BeginFactory(_parts.Name); // the factory's own calls nest under it
+        CancellationToken run = flight.BeginRun(_parts.Disposing);
         try
         {
-            value = await factory(key, context, _parts.Disposing).ConfigureAwait(false);
+            value = await factory(key, context, run).ConfigureAwait(false);
             activity?.Dispose();
+        }
+        catch (OperationCanceledException) when (run.IsCancellationRequested)
+        {
+            // Every caller cancelled (or the cache is being disposed): nobody is left to serve, so no error to count.
+            activity?.Dispose();
+            throw;
         }
         catch (Exception ex)
         {

@@ -87,7 +87,7 @@ public abstract partial class CacheScope
                 continue; // see ReadRemoteAsync: Redis may hold what this instance overwrote or removed during an outage
             }
 
-            CacheResult<T> value = _l2!.Decode<T>((RedisValue)reply[i + 1], out _, out _);
+            CacheResult<T> value = _l2!.Decode<T>(_codec, (RedisValue)reply[i + 1], out _, out _);
             if (value.HasValue)
             {
                 found[InScope(member)] = value.Value!;

@@ -76,7 +76,7 @@ public abstract partial class CacheScope
                 throw CounterNotUpdatable(key); // whatever T is, as in an L1-only cache
             }
 
-            CacheResult<T> current = _l2!.Decode<T>(raw, out _, out long logicalExpiry);
+            CacheResult<T> current = _l2!.Decode<T>(_codec, raw, out _, out long logicalExpiry);
 
             if (!current.HasValue || (logicalExpiry != 0 && logicalExpiry <= now.UnixMilliseconds))
             {
@@ -89,7 +89,7 @@ public abstract partial class CacheScope
             PooledBufferWriter envelope = BufferWriterPool.Rent();
             try
             {
-                CacheEnvelope.Write(envelope, updated, lifetime.LogicalExpiry, _parts.Serializer);
+                _codec.Write(envelope, updated, lifetime.LogicalExpiry);
             }
             catch
             {

@@ -42,14 +42,17 @@ public abstract partial class CacheScope
     private readonly Lifetimes _lifetimes;
     private readonly string _prefix;
     private readonly NamespaceCounters? _namespace;
+    private readonly ValueCodec _codec;
 
     /// <param name="parts">The parts of the cache the scope belongs to.</param>
     /// <param name="prefix">The keys' prefix: empty for the cache, <c>name:</c> for a namespace.</param>
     /// <param name="defaultTimeToLive">The time to live of writes without one (resolved: a namespace's, else the cache's).</param>
     /// <param name="restartTimeToLiveOnUpdate">Whether an update restarts the time to live at the default.</param>
     /// <param name="counters">A namespace's counters; null for the cache itself.</param>
-    private protected CacheScope(CacheParts parts, string prefix, TimeSpan? defaultTimeToLive, bool restartTimeToLiveOnUpdate, NamespaceCounters? counters)
+    /// <param name="codec">How the scope's values become envelopes: the cache's, or a namespace's own.</param>
+    private protected CacheScope(CacheParts parts, string prefix, TimeSpan? defaultTimeToLive, bool restartTimeToLiveOnUpdate, NamespaceCounters? counters, ValueCodec codec)
     {
+        _codec = codec;
         _parts = parts;
         _l1 = parts.L1;
         _local = parts.L1.Cache;
@@ -72,6 +75,9 @@ public abstract partial class CacheScope
 
     /// <summary>Gets whether an update without a time to live restarts it at <see cref="ScopeTimeToLive"/>.</summary>
     private protected bool RestartsTimeToLiveOnUpdate { get; }
+
+    /// <summary>Gets how the scope's values become envelopes.</summary>
+    private protected ValueCodec Codec => _codec;
 
     /// <summary>Gets the parts of the cache, for the fronts.</summary>
     private protected CacheParts Parts => _parts;
@@ -202,7 +208,7 @@ public abstract partial class CacheScope
         WriteMark mark = _l1.Versions.BeginWrite(full);
         CacheResult<T> local = _local.TryRemove(full, out LocalEntry? entry) && _l1.IsFresh(entry) ? LocalResult<T>(entry) : CacheResult<T>.Miss;
         Reply<RedisValue> reply = await RemoveRemoteAsync(full, mark, RemoteOperation.GetAndRemove, static s => s.L2.Database.StringGetDeleteAsync(s.L2.Key(s.Key)), cancellationToken).ConfigureAwait(false);
-        return reply.Ok ? _l2!.DecodeRemoved<T>(reply.Value) : local;
+        return reply.Ok ? _l2!.DecodeRemoved<T>(_codec, reply.Value) : local;
     }
 
     /// <summary>
@@ -250,7 +256,7 @@ public abstract partial class CacheScope
             envelope = BufferWriterPool.Rent();
             try
             {
-                CacheEnvelope.Write(envelope, value, lifetime.LogicalExpiry, _parts.Serializer, indexed: groups is not null);
+                _codec.Write(envelope, value, lifetime.LogicalExpiry, indexed: groups is not null);
             }
             catch
             {
@@ -362,7 +368,7 @@ public abstract partial class CacheScope
 
         // Redis may still hold what this instance overwrote or removed during an outage.
         RedisValue raw = _repairs.Covers(key, repairs) ? RedisValue.Null : reply.Value;
-        CacheResult<T> result = _l2!.Accept<T>(raw, _lifetimes.Now(), out LocalEntry? fill, out TimeSpan? life);
+        CacheResult<T> result = _l2!.Accept<T>(_codec, raw, _lifetimes.Now(), out LocalEntry? fill, out TimeSpan? life);
         if (_log.Debug)
         {
             if (result.HasValue)

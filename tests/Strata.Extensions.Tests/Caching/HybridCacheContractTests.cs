@@ -170,4 +170,95 @@ public abstract class HybridCacheContractTests : IAsyncLifetime
 
         Assert.Equal("second try", await Cache.GetOrCreateAsync("k", _ => new ValueTask<string>("second try")));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(10)]
+    public async Task EveryCallerCancels_EachIsCancelledByItsOwnToken_AndTheFactorysTokenIsCancelled(int callers)
+    {
+        var run = new SharedRun();
+        CancellationTokenSource[] cancels = Enumerable.Range(0, callers).Select(_ => new CancellationTokenSource()).ToArray();
+        Task<Guid>[] waits = cancels.Select(c => Cache.GetOrCreateAsync("k", run.Factory, cancellationToken: c.Token).AsTask()).ToArray();
+
+        foreach (CancellationTokenSource cancel in cancels)
+        {
+            cancel.Cancel();
+        }
+
+        for (int i = 0; i < callers; i++)
+        {
+            OperationCanceledException ex = await Assert.ThrowsAsync<OperationCanceledException>(() => waits[i]);
+            Assert.Equal(TaskStatus.Canceled, waits[i].Status);
+            Assert.Equal(cancels[i].Token, ex.CancellationToken); // each caller's own token, not the run's
+        }
+
+        Assert.False(run.Finished.Task.IsCompleted); // the callers left before the run ended
+        run.Release();
+        Assert.True(await run.Finished.Task); // the factory saw its token cancelled
+        Assert.Equal(1, run.Runs);
+    }
+
+    [Theory]
+    [InlineData(2, 0)]
+    [InlineData(10, 7)]
+    public async Task MostCallersCancel_TheRunCompletesForTheOneLeft(int callers, int remaining)
+    {
+        var run = new SharedRun();
+        CancellationTokenSource[] cancels = Enumerable.Range(0, callers).Select(_ => new CancellationTokenSource()).ToArray();
+        Task<Guid>[] waits = cancels.Select(c => Cache.GetOrCreateAsync("k", run.Factory, cancellationToken: c.Token).AsTask()).ToArray();
+
+        for (int i = 0; i < callers; i++)
+        {
+            if (i != remaining)
+            {
+                cancels[i].Cancel();
+                Assert.Equal(cancels[i].Token, (await Assert.ThrowsAsync<OperationCanceledException>(() => waits[i])).CancellationToken);
+            }
+        }
+
+        run.Release();
+        Assert.False(await run.Finished.Task); // not cancelled: one caller still waited
+        Guid value = await waits[remaining];
+        Assert.Equal(1, run.Runs);
+        Assert.Equal(value, await Cache.GetOrCreateAsync("k", run.Factory)); // and the value was cached
+    }
+
+    [Fact]
+    public async Task CallerThatCannotCancel_KeepsTheRunGoing_WhenTheOthersCancel()
+    {
+        var run = new SharedRun();
+        using var cancel = new CancellationTokenSource();
+        Task<Guid> patient = Cache.GetOrCreateAsync("k", run.Factory).AsTask();
+        Task<Guid> hasty = Cache.GetOrCreateAsync("k", run.Factory, cancellationToken: cancel.Token).AsTask();
+
+        cancel.Cancel();
+        await Assert.ThrowsAsync<OperationCanceledException>(() => hasty);
+        run.Release();
+
+        Assert.False(await run.Finished.Task);
+        Assert.NotEqual(Guid.Empty, await patient);
+        Assert.Equal(1, run.Runs);
+    }
+
+    /// <summary>A factory that waits to be released, then reports whether its token was cancelled by then.</summary>
+    private sealed class SharedRun
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _runs;
+
+        public TaskCompletionSource<bool> Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Runs => Volatile.Read(ref _runs);
+
+        public void Release() => _gate.SetResult();
+
+        public async ValueTask<Guid> Factory(CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _runs);
+            await _gate.Task.ConfigureAwait(false);
+            Finished.TrySetResult(cancellationToken.IsCancellationRequested);
+            cancellationToken.ThrowIfCancellationRequested();
+            return Guid.NewGuid();
+        }
+    }
 }

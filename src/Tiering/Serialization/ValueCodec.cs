@@ -1,0 +1,44 @@
+using System;
+using System.Buffers;
+
+namespace Strata.Tiering;
+
+/// <summary>
+/// How one scope (the cache, or a namespace with a serializer of its own) turns values into envelopes and back: which
+/// serializer a type goes through, then <see cref="CacheEnvelope"/>.
+/// </summary>
+/// <remarks>
+/// With no serializer configured, a type MemoryPack knows (<see cref="MemoryPackTypes{T}"/>) goes through MemoryPack,
+/// every other through System.Text.Json; a configured serializer takes every type. The choice for a type is fixed, so
+/// the envelope's serializer id tells a reader whether it may read a value: a value written by another serializer (the
+/// same key written by another version of the code) is a counted miss.
+/// </remarks>
+internal sealed class ValueCodec
+{
+    private readonly ICacheSerializer? _serializer;
+    private readonly ICacheSerializer _json;
+
+    /// <param name="serializer">The serializer for every type; null for MemoryPack or System.Text.Json by type.</param>
+    /// <param name="json">The System.Text.Json fallback; null for its defaults.</param>
+    internal ValueCodec(ICacheSerializer? serializer, SystemTextJsonCacheSerializer? json)
+    {
+        _serializer = serializer;
+        _json = json ?? s_defaultJson;
+    }
+
+    /// <summary>Returns a codec like this one whose values all go through <paramref name="serializer"/>.</summary>
+    internal ValueCodec With(ICacheSerializer serializer) => new(serializer, _json as SystemTextJsonCacheSerializer);
+
+    /// <summary>Gets the serializer <typeparamref name="T"/> goes through.</summary>
+    internal ICacheSerializer For<T>() => _serializer ?? (MemoryPackTypes<T>.Known ? MemoryPackCacheSerializer.Instance : _json);
+
+    /// <summary>Writes the envelope of <paramref name="value"/>; throws what the serializer throws, having written nothing usable.</summary>
+    internal void Write<T>(IBufferWriter<byte> destination, T value, long logicalExpiryUnixMilliseconds, bool indexed = false) =>
+        CacheEnvelope.Write(destination, value, logicalExpiryUnixMilliseconds, For<T>(), indexed);
+
+    /// <summary>Reads an envelope written for <typeparamref name="T"/>. Never throws.</summary>
+    internal EnvelopeStatus TryRead<T>(ReadOnlySpan<byte> source, out T? value, out long logicalExpiryUnixMilliseconds) =>
+        CacheEnvelope.TryRead(source, For<T>(), out value, out logicalExpiryUnixMilliseconds);
+
+    private static readonly SystemTextJsonCacheSerializer s_defaultJson = new();
+}
