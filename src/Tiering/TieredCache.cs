@@ -41,6 +41,16 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
     /// <summary>The longest key the cache accepts, in characters, namespace included.</summary>
     public const int MaxKeyLength = 8192;
 
+    /// <summary>
+    /// Tells whether a key can be written to the cache itself (not a namespace): not null or empty, at most
+    /// <see cref="MaxKeyLength"/> characters, no unpaired surrogate, and none of the segments kept for index and tag
+    /// sets (<c>__idx:</c>, <c>__tag:</c>, <c>__grp:</c>). Every other key makes the write methods throw
+    /// <see cref="ArgumentException"/>; adapters that must not throw on a bad key (a <c>HybridCache</c>) check first.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <returns>Whether the write methods accept the key.</returns>
+    public static bool IsValidKey(string? key) => KeyGuard.IsUsable(key);
+
     private readonly IConnectionMultiplexer? _redis;
     private readonly bool _ownsRedis;
     private readonly CacheMetrics _metrics;
@@ -202,6 +212,7 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
             FactoryFailSafeHits = Volatile.Read(ref counters.FactoryFailSafeHits),
             EagerRefreshes = Volatile.Read(ref counters.EagerRefreshes),
             FactoryFillsDropped = Volatile.Read(ref counters.FactoryFillsDropped),
+            RemoteWritesTooLarge = Volatile.Read(ref counters.RemoteWritesTooLarge),
             RepairsReplayed = Parts.Repairs.Replayed,
         };
     }

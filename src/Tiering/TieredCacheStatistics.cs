@@ -49,6 +49,12 @@ public readonly record struct TieredCacheStatistics
     public long FactoryFillsDropped { get; init; }
 
     /// <summary>
+    /// Gets the writes kept out of Redis because their envelope exceeded <see cref="CacheEntryOptions.MaximumRemoteBytes"/>:
+    /// the value stayed in this instance's L1, and the key's Redis value was removed.
+    /// </summary>
+    public long RemoteWritesTooLarge { get; init; }
+
+    /// <summary>
     /// Gets the removals replayed once Redis answered again: keys (and indexes, tags, patterns or a clear) whose write or
     /// removal reached L1 but not Redis during an outage, removed afterwards from both tiers on every instance, so that
     /// no instance reads what Redis held before.

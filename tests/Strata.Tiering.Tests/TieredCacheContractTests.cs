@@ -14,7 +14,7 @@ namespace Strata.Tiering.Tests;
 /// What a <see cref="TieredCache"/> promises against a real Redis, run against a single server and a cluster. Every
 /// test uses its own key prefix, so tests never see each other's keys or messages.
 /// </summary>
-public abstract class TieredCacheContractTests : IDisposable
+public abstract partial class TieredCacheContractTests : IDisposable
 {
     private TestCaches? _caches;
     private readonly string _prefix = "test:" + Guid.NewGuid().ToString("N")[..12] + ":";

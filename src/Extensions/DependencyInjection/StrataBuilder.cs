@@ -3,6 +3,8 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Strata.Tiering;
 
 namespace Strata.Extensions;
@@ -76,13 +78,28 @@ public sealed class StrataBuilder
 
     /// <summary>
     /// Registers <see cref="StrataHybridCache"/> as the <see cref="HybridCache"/>, replacing Microsoft's default (call
-    /// it after <c>AddHybridCache</c>, or instead of it).
+    /// it after <c>AddHybridCache</c>, or instead of it). It reads the <see cref="HybridCacheOptions"/> that
+    /// Microsoft's <c>AddHybridCache(options => ...)</c> configures.
     /// </summary>
     /// <returns>This builder.</returns>
     public StrataBuilder AddHybridCache()
     {
+        Services.AddOptions<HybridCacheOptions>();
         Services.Replace(ServiceDescriptor.Singleton<HybridCache>(services =>
-            new StrataHybridCache(services.GetRequiredService<TieredCache>())));
+            new StrataHybridCache(
+                services.GetRequiredService<TieredCache>(),
+                services.GetRequiredService<IOptions<HybridCacheOptions>>().Value,
+                services.GetService<ILogger<StrataHybridCache>>())));
         return this;
+    }
+
+    /// <summary>Registers <see cref="StrataHybridCache"/> as by <see cref="AddHybridCache()"/>, and configures its <see cref="HybridCacheOptions"/>.</summary>
+    /// <param name="configure">Sets the options: <see cref="HybridCacheOptions.DefaultEntryOptions"/>, the key and payload limits, compression.</param>
+    /// <returns>This builder.</returns>
+    public StrataBuilder AddHybridCache(Action<HybridCacheOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(configure);
+        return AddHybridCache();
     }
 }

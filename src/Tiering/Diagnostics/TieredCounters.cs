@@ -17,4 +17,5 @@ internal sealed class TieredCounters
     internal long FactoryFailSafeHits;
     internal long EagerRefreshes;
     internal long FactoryFillsDropped;
+    internal long RemoteWritesTooLarge;
 }

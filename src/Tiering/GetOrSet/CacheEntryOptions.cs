@@ -15,6 +15,10 @@ public sealed class CacheEntryOptions
     private readonly double? _eagerRefreshThreshold;
     private Dictionary<string, string>? _indexes;
     private HashSet<string>? _tags;
+    private CacheEntryFlags _flags;
+    private long? _maximumRemoteBytes;
+
+    internal const CacheEntryFlags AllFlags = CacheEntryFlags.DisableLocal | CacheEntryFlags.DisableRemote | CacheEntryFlags.DisableCompression;
 
     /// <summary>
     /// Gets the time to live; <see langword="null"/> (the default) for the cache's or namespace's default.
@@ -54,6 +58,45 @@ public sealed class CacheEntryOptions
     public bool ServeStaleOnFactoryError { get; init; } = true;
 
     /// <summary>
+    /// Gets the tiers this call leaves out (see <see cref="CacheEntryFlags"/>); <see cref="CacheEntryFlags.None"/> (the
+    /// default) uses both.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value has a bit <see cref="CacheEntryFlags"/> does not define.</exception>
+    public CacheEntryFlags Flags
+    {
+        get => _flags;
+        init
+        {
+            if ((value & ~AllFlags) != 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(Flags), value, "The flags have a bit CacheEntryFlags does not define.");
+            }
+
+            _flags = value;
+        }
+    }
+
+    /// <summary>
+    /// Gets the size, in bytes, of the largest envelope written to Redis; a larger value stays in this instance's L1,
+    /// and the key's Redis value is removed, as for <see cref="CacheEntryFlags.DisableRemoteWrite"/>.
+    /// <see langword="null"/> (the default) for no limit.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
+    public long? MaximumRemoteBytes
+    {
+        get => _maximumRemoteBytes;
+        init
+        {
+            if (value is <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(MaximumRemoteBytes), value, "The limit is a positive number of bytes.");
+            }
+
+            _maximumRemoteBytes = value;
+        }
+    }
+
+    /// <summary>
     /// Gets the secondary indexes the value is listed under, name to value: with <c>Indexes = { ["user"] = "alice" }</c>
     /// the value comes back from <see cref="CacheScope.GetByIndexAsync{T}"/>("user", "alice") until it expires, is
     /// removed, or is overwritten without that index. A name is not empty and contains no <c>:</c>.
@@ -67,6 +110,9 @@ public sealed class CacheEntryOptions
     public ISet<string> Tags => _tags ??= new HashSet<string>(StringComparer.Ordinal);
 
     internal static CacheEntryOptions Default { get; } = new();
+
+    /// <summary>Gets whether a fresh L1 value answers a get-or-set at once: L1 is read, and no early refresh is to be considered.</summary>
+    internal bool AllowsPlainHit => _eagerRefreshThreshold is null && (_flags & CacheEntryFlags.DisableLocalRead) == 0;
 
     /// <summary>Gets whether a write with these options lists the value under any index or tag.</summary>
     internal bool HasGroups => _indexes is { Count: > 0 } || _tags is { Count: > 0 };

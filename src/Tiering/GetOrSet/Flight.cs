@@ -15,7 +15,7 @@ namespace Strata.Tiering;
 /// be cancelled, and a background refresh, hold the run until it ends. Joining and leaving take the flight's lock;
 /// neither happens on a hit.
 /// </remarks>
-internal sealed class Flight<T>(FillMark before, bool registered, bool held = false)
+internal sealed class Flight<T>(FlightSlot slot, FillMark before, bool registered, bool held = false)
 {
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
@@ -30,6 +30,9 @@ internal sealed class Flight<T>(FillMark before, bool registered, bool held = fa
     /// flight's waiters but not cached, and a caller arriving after the move starts a new flight.
     /// </summary>
     internal FillMark Before { get; } = before;
+
+    /// <summary>Gets the flight's place in the <see cref="FlightTable"/>: its key, or the key and the tiers its calls leave out.</summary>
+    internal FlightSlot Slot { get; } = slot;
 
     /// <summary>Gets whether the flight is in the <see cref="FlightTable"/> (a flight for a key another type is running is not).</summary>
     internal bool Registered { get; } = registered;

@@ -50,6 +50,16 @@ internal static class KeyGuard
     /// </summary>
     private static void ThrowIfUnpairedSurrogate(string key, string parameterName)
     {
+        int i = UnpairedSurrogate(key);
+        if (i >= 0)
+        {
+            throw new ArgumentException($"Key '{Shorten(key)}' has an unpaired surrogate (U+{(int)key[i]:X4}) at index {i}; Redis keys are UTF-8, which cannot encode it.", parameterName);
+        }
+    }
+
+    /// <summary>The index of the first surrogate in <paramref name="key"/> that is not half of a pair; -1 for none.</summary>
+    private static int UnpairedSurrogate(string key)
+    {
         for (int i = 0; i < key.Length; i++)
         {
             if (char.IsHighSurrogate(key[i]) && i + 1 < key.Length && char.IsLowSurrogate(key[i + 1]))
@@ -58,9 +68,11 @@ internal static class KeyGuard
             }
             else if (char.IsSurrogate(key[i]))
             {
-                throw new ArgumentException($"Key '{Shorten(key)}' has an unpaired surrogate (U+{(int)key[i]:X4}) at index {i}; Redis keys are UTF-8, which cannot encode it.", parameterName);
+                return i;
             }
         }
+
+        return -1;
     }
 
     /// <summary>
@@ -69,17 +81,38 @@ internal static class KeyGuard
     /// </summary>
     internal static void NotReserved(string key, string parameterName)
     {
+        int at = Reserved(key);
+        if (at >= 0)
+        {
+            throw new ArgumentException($"Key '{Shorten(key)}' contains '{key.AsSpan(at, 6)}', which the cache keeps for index and tag sets.", parameterName);
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="key"/> passes every check a write makes (<see cref="Valid"/> and <see cref="NotReserved"/>),
+    /// without throwing.
+    /// </summary>
+    internal static bool IsUsable(string? key) =>
+        key is not null && (uint)(key.Length - 1) < TieredCache.MaxKeyLength
+        && (!key.AsSpan().ContainsAny(s_surrogates) || UnpairedSurrogate(key) < 0)
+        && Reserved(key) < 0;
+
+    /// <summary>The index of the first segment of <paramref name="key"/> kept for index and tag sets; -1 for none.</summary>
+    private static int Reserved(string key)
+    {
         int at = key.IndexOf("__", StringComparison.Ordinal);
         while (at >= 0)
         {
             ReadOnlySpan<char> rest = key.AsSpan(at + 2);
             if (rest.StartsWith("idx:", StringComparison.Ordinal) || rest.StartsWith("tag:", StringComparison.Ordinal) || rest.StartsWith("grp:", StringComparison.Ordinal))
             {
-                throw new ArgumentException($"Key '{Shorten(key)}' contains '{key.AsSpan(at, 6)}', which the cache keeps for index and tag sets.", parameterName);
+                return at;
             }
 
             at = key.IndexOf("__", at + 1, StringComparison.Ordinal);
         }
+
+        return -1;
     }
 
     private static void ThrowBadLength(string key, string parameterName) =>

@@ -18,7 +18,7 @@ public abstract partial class CacheScope
     /// </summary>
     /// <remarks>
     /// Tiered, the counter lives in Redis only (<c>INCRBY</c> and <c>PEXPIRE</c> in one script), so counts are exact
-    /// across instances and no L1 serves a stale one; <see cref="GetAsync{T}"/> with <see cref="long"/> reads it there.
+    /// across instances and no L1 serves a stale one; <see cref="GetAsync{T}(string, CancellationToken)"/> with <see cref="long"/> reads it there.
     /// L1-only, it is an entry updated atomically in L1. <see cref="SetTimeToLiveAsync"/>,
     /// <see cref="GetTimeToLiveAsync"/> and <see cref="RemoveAsync"/> work on counters as on values.
     /// </remarks>

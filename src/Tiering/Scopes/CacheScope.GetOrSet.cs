@@ -102,7 +102,14 @@ public abstract partial class CacheScope
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TryPlainHit<T>(string key, CacheEntryOptions? options, out T? value, out LocalEntry? found)
     {
-        if (_local.TryGet(key, out found) && options?.EagerRefreshThreshold is null && _l1.IsFresh(found) && found.TryGet(out value))
+        if (options is { AllowsPlainHit: false } && (options.Flags & CacheEntryFlags.DisableLocalRead) != 0)
+        {
+            found = null; // L1 is left out: not even looked at
+            value = default;
+            return false;
+        }
+
+        if (_local.TryGet(key, out found) && (options is null || options.AllowsPlainHit) && _l1.IsFresh(found) && found.TryGet(out value))
         {
             if (_log.Debug)
             {
@@ -158,7 +165,8 @@ public abstract partial class CacheScope
             ThrowIfGroupsUnsupported();
         }
 
-        Flight<T> flight = _parts.Flights.Join<T>(full, _l1.Versions, cancellationToken, out bool started);
+        // Calls that leave tiers out do not share a run with those that do not: what the run reads and writes differs.
+        Flight<T> flight = _parts.Flights.Join<T>(new FlightSlot(full, options.Flags), _l1.Versions, cancellationToken, out bool started);
         if (started)
         {
             _ = RunFlightAsync(full, key, flight, factory, options, stale, refresh: false);
@@ -194,7 +202,7 @@ public abstract partial class CacheScope
 
     private void StartRefresh<T>(string full, string key, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options)
     {
-        if (_parts.Flights.TryStartRefresh(full, _l1.Versions, out Flight<T>? flight))
+        if (_parts.Flights.TryStartRefresh(new FlightSlot(full, options.Flags), _l1.Versions, out Flight<T>? flight))
         {
             Interlocked.Increment(ref _counters.EagerRefreshes);
             // On the thread pool: the caller has its value and must not run the factory's synchronous part.
@@ -211,7 +219,7 @@ public abstract partial class CacheScope
         }
         catch (Exception ex)
         {
-            _parts.Flights.Leave(full, flight);
+            _parts.Flights.Leave(flight);
             flight.Fail(ex);
             // Observed here: the failure is counted and logged, and waiters still receive it; a refresh, or a run whose
             // callers all cancelled, has nobody left to observe it.
@@ -219,18 +227,18 @@ public abstract partial class CacheScope
             return;
         }
 
-        _parts.Flights.Leave(full, flight);
+        _parts.Flights.Leave(flight);
         flight.Complete(value);
     }
 
     private async ValueTask<T> ProduceAsync<T>(string full, string key, Flight<T> flight, Func<string, CacheEntryContext, CancellationToken, ValueTask<T>> factory, CacheEntryOptions options, LocalEntry? stale, bool refresh)
     {
         TimeSpan? timeToLive = options.TimeToLive ?? ScopeTimeToLive;
-        if (_l2 is not null)
+        if (_l2 is not null && (options.Flags & CacheEntryFlags.DisableRemoteRead) == 0)
         {
             // Another instance may have produced the value; with Redis unreachable, a stale value within the fail-safe
             // window answers (ReadRemoteAsync serves it), as for any read.
-            CacheResult<T> remote = await ReadRemoteAsync<T>(full, stale, CancellationToken.None).ConfigureAwait(false);
+            CacheResult<T> remote = await ReadRemoteAsync<T>(full, stale, CancellationToken.None, fillLocal: (options.Flags & CacheEntryFlags.DisableLocalWrite) == 0).ConfigureAwait(false);
             if (remote.HasValue && (!refresh || !(_local.TryPeek(full, out LocalEntry? filled) && IsDueForRefresh(filled, options.EagerRefreshThreshold!.Value, timeToLive))))
             {
                 return remote.Value!;
@@ -288,7 +296,7 @@ public abstract partial class CacheScope
             return value;
         }
 
-        await SetCore(full, value, context.TimeToLive, options.HasGroups ? options.GroupNames(_prefix) : null, CancellationToken.None).ConfigureAwait(false);
+        await SetCore(full, value, context.TimeToLive, options.HasGroups ? options.GroupNames(_prefix) : null, CancellationToken.None, options).ConfigureAwait(false);
         return value;
     }
 }

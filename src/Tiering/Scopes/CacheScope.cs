@@ -79,6 +79,15 @@ public abstract partial class CacheScope
     /// <summary>Gets how the scope's values become envelopes.</summary>
     private protected ValueCodec Codec => _codec;
 
+    /// <summary>
+    /// Gets the serializer values of <typeparamref name="T"/> go through in this scope on their way to Redis: the
+    /// configured one, else MemoryPack for the types it knows and System.Text.Json for the others. Code that needs a
+    /// private copy of a mutable value (a serialize and deserialize round trip) uses the same one.
+    /// </summary>
+    /// <typeparam name="T">The values' type.</typeparam>
+    /// <returns>The serializer.</returns>
+    public ICacheSerializer GetSerializer<T>() => _codec.For<T>();
+
     /// <summary>Gets the parts of the cache, for the fronts.</summary>
     private protected CacheParts Parts => _parts;
 
@@ -89,11 +98,37 @@ public abstract partial class CacheScope
     /// <returns>The value, or a miss. Completes synchronously, allocating nothing, on an L1 hit.</returns>
     /// <exception cref="ArgumentException"><paramref name="key"/> is empty, too long (<see cref="TieredCache.MaxKeyLength"/>, namespace included) or has an unpaired surrogate.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ValueTask<CacheResult<T>> GetAsync<T>(string key, CancellationToken cancellationToken = default)
+#pragma warning disable RS0026 // overloads with optional parameters: the flags overload mirrors the plain one
+    public ValueTask<CacheResult<T>> GetAsync<T>(string key, CancellationToken cancellationToken = default) =>
+        GetCore<T>(ReadKey(key), CacheEntryFlags.None, cancellationToken);
+
+    /// <summary>Reads a value from the tiers <paramref name="flags"/> leaves in; see <see cref="GetAsync{T}(string, CancellationToken)"/>.</summary>
+    /// <typeparam name="T">The type the value was stored as.</typeparam>
+    /// <param name="key">The key.</param>
+    /// <param name="flags">
+    /// The tiers left out: without L1 reads the value comes from Redis; without L1 writes a value read from Redis is not
+    /// copied into L1; without Redis reads an L1 miss is a miss. The write flags other than L1's do not apply to a read.
+    /// </param>
+    /// <param name="cancellationToken">Stops waiting for Redis.</param>
+    /// <returns>The value, or a miss.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="flags"/> has a bit <see cref="CacheEntryFlags"/> does not define.</exception>
+    public ValueTask<CacheResult<T>> GetAsync<T>(string key, CacheEntryFlags flags, CancellationToken cancellationToken = default)
+#pragma warning restore RS0026
     {
         string full = ReadKey(key);
+        if ((flags & ~CacheEntryOptions.AllFlags) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(flags), flags, "The flags have a bit CacheEntryFlags does not define.");
+        }
+
+        return GetCore<T>(full, flags, cancellationToken);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ValueTask<CacheResult<T>> GetCore<T>(string full, CacheEntryFlags flags, CancellationToken cancellationToken)
+    {
         LocalEntry? stale = null;
-        if (_local.TryGet(full, out LocalEntry? entry))
+        if ((flags & CacheEntryFlags.DisableLocalRead) == 0 && _local.TryGet(full, out LocalEntry? entry))
         {
             if (_l1.IsFresh(entry))
             {
@@ -111,17 +146,17 @@ public abstract partial class CacheScope
             stale = entry;
         }
 
-        KeyGuard.Encodable(full, nameof(key));
-        if (!_breaker.CanCall)
+        KeyGuard.Encodable(full, "key");
+        if (!_breaker.CanCall || (flags & CacheEntryFlags.DisableRemoteRead) != 0)
         {
-            // No Redis to ask (none configured, or the circuit is open): answered here, without an async state machine.
+            // No Redis to ask (none configured, the circuit is open, or the call leaves it out): answered here, without an async state machine.
             cancellationToken.ThrowIfCancellationRequested();
-            CacheResult<T> local = FailSafe<T>(stale);
+            CacheResult<T> local = (flags & CacheEntryFlags.DisableRemoteRead) == 0 ? FailSafe<T>(stale) : CacheResult<T>.Miss; // no outage to ride out when Redis is left out
             _namespace?.Read(local.HasValue);
             return new ValueTask<CacheResult<T>>(local);
         }
 
-        ValueTask<CacheResult<T>> read = ReadRemoteAsync<T>(full, stale, cancellationToken);
+        ValueTask<CacheResult<T>> read = ReadRemoteAsync<T>(full, stale, cancellationToken, fillLocal: (flags & CacheEntryFlags.DisableLocalWrite) == 0);
         return _namespace is null ? read : CountedAsync(read, _namespace);
     }
 
@@ -157,7 +192,7 @@ public abstract partial class CacheScope
         string full = WriteKey(key);
         ArgumentNullException.ThrowIfNull(options);
         string[]? groups = options.HasGroups ? options.GroupNames(_prefix) : null;
-        return SetCore(full, value, options.TimeToLive ?? ScopeTimeToLive, groups, cancellationToken);
+        return SetCore(full, value, options.TimeToLive ?? ScopeTimeToLive, groups, cancellationToken, options);
     }
 
     /// <summary>Removes a key from both tiers and tells the other instances (Redis <c>DEL</c>).</summary>
@@ -236,9 +271,11 @@ public abstract partial class CacheScope
     /// <summary>
     /// Writes L1, then Redis with the invalidation; <paramref name="timeToLive"/> is resolved (null: none). With
     /// <paramref name="groups"/> (names from <see cref="EntryGroups"/> in this scope), the write also replaces the key's
-    /// index and tag memberships, atomically in Redis.
+    /// index and tag memberships, atomically in Redis. <paramref name="options"/> may leave a tier out
+    /// (<see cref="CacheEntryOptions.Flags"/>, <see cref="CacheEntryOptions.MaximumRemoteBytes"/>): the key's older
+    /// value is then removed from that tier instead.
     /// </summary>
-    private ValueTask SetCore<T>(string key, T value, TimeSpan? timeToLive, string[]? groups, CancellationToken cancellationToken)
+    private ValueTask SetCore<T>(string key, T value, TimeSpan? timeToLive, string[]? groups, CancellationToken cancellationToken, CacheEntryOptions? options = null)
     {
         WriteLifetime lifetime = _lifetimes.Of(timeToLive);
         cancellationToken.ThrowIfCancellationRequested();
@@ -247,11 +284,13 @@ public abstract partial class CacheScope
             ThrowIfGroupsUnsupported();
         }
 
+        CacheEntryFlags flags = options?.Flags ?? CacheEntryFlags.None;
+
         // Serialize before any state changes, so that a value the serializer refuses throws without leaving L1 and
         // L2 disagreeing; and whenever Redis is configured, even while the circuit is open, so that such a value is
         // refused the same way whether or not Redis happens to be reachable.
         PooledBufferWriter? envelope = null;
-        if (_l2 is not null)
+        if (_l2 is not null && (flags & CacheEntryFlags.DisableRemoteWrite) == 0)
         {
             envelope = BufferWriterPool.Rent();
             try
@@ -263,6 +302,13 @@ public abstract partial class CacheScope
                 BufferWriterPool.Return(envelope);
                 throw;
             }
+
+            if (options?.MaximumRemoteBytes is { } maximum && envelope.WrittenMemory.Length > maximum)
+            {
+                BufferWriterPool.Return(envelope); // too large for Redis: the value stays in L1
+                envelope = null;
+                Interlocked.Increment(ref _counters.RemoteWritesTooLarge);
+            }
         }
 
         WriteMark mark = _l1.Versions.BeginWrite(key);
@@ -271,7 +317,11 @@ public abstract partial class CacheScope
             _log.Set(key, timeToLive);
         }
 
-        if (groups is null)
+        if ((flags & CacheEntryFlags.DisableLocalWrite) != 0)
+        {
+            _local.TryRemove(key, out _); // an older copy must not answer for the key
+        }
+        else if (groups is null)
         {
             _l1.Set(key, new LocalEntry(value, lifetime.FreshUntil), lifetime.Life);
         }
@@ -282,15 +332,29 @@ public abstract partial class CacheScope
         }
 
         _namespace?.Set();
-        if (envelope is not null && !_breaker.CanCall)
+        if (_l2 is null)
         {
-            BufferWriterPool.Return(envelope); // the circuit is open: the write stays in L1
-            envelope = null;
-            _repairs.Record(RepairKind.Key, key);
+            return default;
         }
 
-        return envelope is null ? default : WriteRemoteAsync(key, mark, envelope, lifetime.Life, groups, cancellationToken);
+        if (envelope is null)
+        {
+            // Redis is left out of this write: its older value goes, and the other instances drop their copies.
+            return RemoveLeftOutAsync(key, mark, cancellationToken);
+        }
+
+        if (!_breaker.CanCall)
+        {
+            BufferWriterPool.Return(envelope); // the circuit is open: the write stays in L1
+            _repairs.Record(RepairKind.Key, key);
+            return default;
+        }
+
+        return WriteRemoteAsync(key, mark, envelope, lifetime.Life, groups, cancellationToken);
     }
+
+    private async ValueTask RemoveLeftOutAsync(string key, WriteMark mark, CancellationToken cancellationToken) =>
+        await RemoveRemoteAsync(key, mark, RemoteOperation.Remove, static s => s.L2.RemoveAsync(s.Key), cancellationToken).ConfigureAwait(false);
 
     private async ValueTask WriteRemoteAsync(string key, WriteMark mark, PooledBufferWriter envelope, TimeSpan? life, string[]? groups, CancellationToken cancellationToken)
     {
@@ -350,7 +414,7 @@ public abstract partial class CacheScope
         return reply;
     }
 
-    private async ValueTask<CacheResult<T>> ReadRemoteAsync<T>(string key, LocalEntry? stale, CancellationToken cancellationToken)
+    private async ValueTask<CacheResult<T>> ReadRemoteAsync<T>(string key, LocalEntry? stale, CancellationToken cancellationToken, bool fillLocal = true)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (!_breaker.CanCall)
@@ -381,7 +445,7 @@ public abstract partial class CacheScope
             }
         }
 
-        if (fill is not null)
+        if (fill is not null && fillLocal)
         {
             if (_parts.BeforeLocalFill is { } hook)
             {

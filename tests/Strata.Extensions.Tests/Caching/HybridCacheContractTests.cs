@@ -12,8 +12,9 @@ namespace Strata.Extensions.Tests.Caching;
 /// <see cref="HybridCache"/> as its documentation describes it, run against Microsoft's default implementation (which
 /// keeps the suite honest) and against Strata's, L1-only and tiered.
 /// </summary>
-public abstract class HybridCacheContractTests : IAsyncLifetime
+public abstract partial class HybridCacheContractTests : IAsyncLifetime
 {
+    private readonly System.Collections.Generic.List<IHost> _others = [];
     private IHost _host = null!;
 
     protected HybridCache Cache { get; private set; } = null!;
@@ -27,11 +28,26 @@ public abstract class HybridCacheContractTests : IAsyncLifetime
     public Task DisposeAsync()
     {
         _host.Dispose();
+        _others.ForEach(h => h.Dispose());
         return Task.CompletedTask;
     }
 
-    /// <summary>A started host whose <see cref="HybridCache"/> is the implementation under test.</summary>
-    protected abstract Task<IHost> StartAsync();
+    /// <summary>Gets whether the implementation has a distributed tier (Redis), which outlives and bypasses L1.</summary>
+    protected abstract bool Distributed { get; }
+
+    /// <summary>
+    /// A started host whose <see cref="HybridCache"/> is the implementation under test, its options set through
+    /// Microsoft's <c>AddHybridCache(options => ...)</c>; hosts of one test share its distributed tier.
+    /// </summary>
+    protected abstract Task<IHost> StartAsync(Action<HybridCacheOptions>? configure = null);
+
+    /// <summary>The <see cref="HybridCache"/> of a second host, with its own options.</summary>
+    protected async Task<HybridCache> StartOtherAsync(Action<HybridCacheOptions> configure)
+    {
+        IHost host = await StartAsync(configure);
+        _others.Add(host);
+        return (HybridCache)host.Services.GetService(typeof(HybridCache))!;
+    }
 
     [Fact]
     public async Task GetOrCreate_Miss_RunsTheFactoryOnce_ThenHits()
@@ -179,6 +195,7 @@ public abstract class HybridCacheContractTests : IAsyncLifetime
         var run = new SharedRun();
         CancellationTokenSource[] cancels = Enumerable.Range(0, callers).Select(_ => new CancellationTokenSource()).ToArray();
         Task<Guid>[] waits = cancels.Select(c => Cache.GetOrCreateAsync("k", run.Factory, cancellationToken: c.Token).AsTask()).ToArray();
+        await run.Started.Task.WaitAsync(HangGuard); // a tiered run reads its distributed tier first: cancelled there, no factory runs
 
         foreach (CancellationTokenSource cancel in cancels)
         {
@@ -194,7 +211,7 @@ public abstract class HybridCacheContractTests : IAsyncLifetime
 
         Assert.False(run.Finished.Task.IsCompleted); // the callers left before the run ended
         run.Release();
-        Assert.True(await run.Finished.Task); // the factory saw its token cancelled
+        Assert.True(await run.Finished.Task.WaitAsync(HangGuard)); // the factory saw its token cancelled
         Assert.Equal(1, run.Runs);
     }
 
@@ -217,7 +234,7 @@ public abstract class HybridCacheContractTests : IAsyncLifetime
         }
 
         run.Release();
-        Assert.False(await run.Finished.Task); // not cancelled: one caller still waited
+        Assert.False(await run.Finished.Task.WaitAsync(HangGuard)); // not cancelled: one caller still waited
         Guid value = await waits[remaining];
         Assert.Equal(1, run.Runs);
         Assert.Equal(value, await Cache.GetOrCreateAsync("k", run.Factory)); // and the value was cached
@@ -235,16 +252,21 @@ public abstract class HybridCacheContractTests : IAsyncLifetime
         await Assert.ThrowsAsync<OperationCanceledException>(() => hasty);
         run.Release();
 
-        Assert.False(await run.Finished.Task);
+        Assert.False(await run.Finished.Task.WaitAsync(HangGuard));
         Assert.NotEqual(Guid.Empty, await patient);
         Assert.Equal(1, run.Runs);
     }
+
+    /// <summary>How long a test waits for a run before calling it hung (a guard, not a timing assertion).</summary>
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
 
     /// <summary>A factory that waits to be released, then reports whether its token was cancelled by then.</summary>
     private sealed class SharedRun
     {
         private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _runs;
+
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource<bool> Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -255,6 +277,7 @@ public abstract class HybridCacheContractTests : IAsyncLifetime
         public async ValueTask<Guid> Factory(CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _runs);
+            Started.TrySetResult();
             await _gate.Task.ConfigureAwait(false);
             Finished.TrySetResult(cancellationToken.IsCancellationRequested);
             cancellationToken.ThrowIfCancellationRequested();

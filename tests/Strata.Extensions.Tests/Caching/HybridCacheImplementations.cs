@@ -15,10 +15,34 @@ namespace Strata.Extensions.Tests.Caching;
 /// <summary>The reference: Microsoft's default HybridCache (in memory).</summary>
 public sealed class DefaultHybridCacheContractTests : HybridCacheContractTests
 {
-    protected override async Task<IHost> StartAsync()
+    protected override bool Distributed => false;
+
+    protected override Task<IHost> StartAsync(Action<HybridCacheOptions>? configure = null) => MicrosoftHosts.StartAsync(configure);
+}
+
+/// <summary>The tiered reference: Microsoft's default HybridCache over Microsoft's Redis <c>IDistributedCache</c>, on a real Redis.</summary>
+public sealed class DefaultTieredHybridCacheContractTests(SingleRedis redis) : HybridCacheContractTests, IClassFixture<SingleRedis>
+{
+    private readonly string _prefix = TestHosts.UniquePrefix();
+
+    protected override bool Distributed => true;
+
+    protected override Task<IHost> StartAsync(Action<HybridCacheOptions>? configure = null) =>
+        MicrosoftHosts.StartAsync(configure, services => services.AddStackExchangeRedisCache(o =>
+        {
+            o.Configuration = redis.Configuration;
+            o.InstanceName = _prefix;
+        }));
+}
+
+/// <summary>Hosts of Microsoft's default HybridCache.</summary>
+internal static class MicrosoftHosts
+{
+    public static async Task<IHost> StartAsync(Action<HybridCacheOptions>? configure, Action<IServiceCollection>? services = null)
     {
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Test" });
-        builder.Services.AddHybridCache();
+        services?.Invoke(builder.Services);
+        builder.Services.AddHybridCache(o => configure?.Invoke(o));
         IHost host = builder.Build();
         await host.StartAsync();
         return host;
@@ -30,8 +54,14 @@ public sealed class StrataLocalHybridCacheContractTests : HybridCacheContractTes
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
 
-    protected override Task<IHost> StartAsync() =>
-        TestHosts.StartAsync(TestHosts.Memory(), strata => strata.AddHybridCache(), services: s => s.AddSingleton<TimeProvider>(_time));
+    protected override bool Distributed => false;
+
+    protected override Task<IHost> StartAsync(Action<HybridCacheOptions>? configure = null) =>
+        TestHosts.StartAsync(TestHosts.Memory(), strata => strata.AddHybridCache(), services: s =>
+        {
+            s.AddSingleton<TimeProvider>(_time);
+            s.AddHybridCache(o => configure?.Invoke(o)); // Microsoft's registration: its options reach Strata's cache
+        });
 
     [Fact]
     public void AddHybridCache_ReplacesMicrosoftsDefault()
@@ -61,6 +91,42 @@ public sealed class StrataLocalHybridCacheContractTests : HybridCacheContractTes
     }
 
     [Fact]
+    public async Task DefaultEntryOptions_Expiration_IsTheTimeToLiveOfCallsWithoutOne()
+    {
+        HybridCache cache = await StartOtherAsync(o => o.DefaultEntryOptions = new HybridCacheEntryOptions { Expiration = TimeSpan.FromMinutes(1) });
+        await cache.GetOrCreateAsync("k", _ => new ValueTask<string>("first"));
+
+        _time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal("first", await cache.GetOrCreateAsync("k", _ => new ValueTask<string>("second")));
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal("second", await cache.GetOrCreateAsync("k", _ => new ValueTask<string>("second")));
+    }
+
+    [Fact]
+    public void OptionsWithoutRoomForAKeyOrAValue_AreRefused()
+    {
+        var cache = new TieredCache(new TieredCacheOptions());
+        try
+        {
+            Assert.Equal("options", Assert.Throws<ArgumentOutOfRangeException>(() => new StrataHybridCache(cache, new HybridCacheOptions { MaximumKeyLength = 0 })).ParamName);
+            Assert.Equal("options", Assert.Throws<ArgumentOutOfRangeException>(() => new StrataHybridCache(cache, new HybridCacheOptions { MaximumPayloadBytes = -1 })).ParamName);
+        }
+        finally
+        {
+            cache.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task KeyStrataKeepsForItsSets_IsNotCached_AndDoesNotThrow()
+    {
+        int runs = 0;
+        await Cache.GetOrCreateAsync("user__tag:1", _ => new ValueTask<int>(++runs));
+
+        Assert.Equal(2, await Cache.GetOrCreateAsync("user__tag:1", _ => new ValueTask<int>(++runs)));
+    }
+
+    [Fact]
     public async Task ReservedAndNullTags_AreRefused()
     {
         Assert.Equal("tags", (await Assert.ThrowsAsync<ArgumentException>(async () => await Cache.SetAsync("k", "v", tags: ["*"]))).ParamName);
@@ -73,7 +139,10 @@ public sealed class StrataTieredHybridCacheContractTests(SingleRedis redis) : Hy
 {
     private readonly Dictionary<string, string?> _settings = TestHosts.Redis(redis.Configuration);
 
-    protected override Task<IHost> StartAsync() => TestHosts.StartAsync(new(_settings), strata => strata.AddHybridCache());
+    protected override bool Distributed => true;
+
+    protected override Task<IHost> StartAsync(Action<HybridCacheOptions>? configure = null) =>
+        TestHosts.StartAsync(new(_settings), strata => strata.AddHybridCache(), services: s => s.AddHybridCache(o => configure?.Invoke(o)));
 
     [Fact]
     public async Task RemoveByTag_OnOneInstance_RemovesTheOthersCopies()
@@ -88,6 +157,39 @@ public sealed class StrataTieredHybridCacheContractTests(SingleRedis redis) : Hy
         await Eventually.True(
             async () => await other.GetOrCreateAsync("p1", _ => new ValueTask<string>("reloaded")) == "reloaded",
             "the other instance to drop its copy");
+    }
+
+    [Fact]
+    public async Task MaximumPayloadBytes_KeepsALargerValueOutOfRedis_AndRemovesTheOlderOne()
+    {
+        HybridCache limited = await StartOtherAsync(o => o.MaximumPayloadBytes = 64);
+        using IHost otherHost = await StartAsync();
+        HybridCache other = otherHost.Services.GetRequiredService<HybridCache>();
+        await limited.SetAsync("k", "small");
+        Assert.Equal("small", await other.GetOrCreateAsync("k", _ => new ValueTask<string>("not used")));
+
+        await limited.SetAsync("k", new string('x', 1000));
+
+        await Eventually.True(
+            async () => await other.GetOrCreateAsync("k", _ => new ValueTask<string>("reloaded"), new HybridCacheEntryOptions { Flags = HybridCacheEntryFlags.DisableLocalCacheWrite }) == "reloaded",
+            "the other instance to miss: Redis holds neither value");
+        Assert.Equal(1000, (await limited.GetOrCreateAsync<string>("k", _ => throw new InvalidOperationException("must not run"))).Length);
+    }
+
+    [Fact]
+    public async Task DisableDistributedCacheWrite_RemovesTheOtherInstancesCopies()
+    {
+        using IHost otherHost = await StartAsync();
+        HybridCache other = otherHost.Services.GetRequiredService<HybridCache>();
+        await Cache.SetAsync("k", "shared");
+        Assert.Equal("shared", await other.GetOrCreateAsync("k", _ => new ValueTask<string>("not used")));
+
+        await Cache.SetAsync("k", "mine", new HybridCacheEntryOptions { Flags = HybridCacheEntryFlags.DisableDistributedCacheWrite });
+
+        await Eventually.True(
+            async () => await other.GetOrCreateAsync("k", _ => new ValueTask<string>("reloaded")) == "reloaded",
+            "the other instance to drop its copy, and Redis its value");
+        Assert.Equal("mine", await Cache.GetOrCreateAsync<string>("k", _ => throw new InvalidOperationException("must not run")));
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public class FlightTableTests
         Assert.False(startedAgain);
         Assert.Same(first, second);
 
-        _flights.Leave("k", first);
+        _flights.Leave(first);
         Assert.NotSame(first, _flights.Join<int>("k", _versions, CancellationToken.None, out bool startedAfter));
         Assert.True(startedAfter);
     }
@@ -37,7 +37,7 @@ public class FlightTableTests
         Assert.True(started);
         Assert.NotSame(overtaken, replacement);
         Assert.Same(replacement, _flights.Join<int>("k", _versions, CancellationToken.None, out _));
-        _flights.Leave("k", overtaken); // the old one leaving does not take the new one out
+        _flights.Leave(overtaken); // the old one leaving does not take the new one out
         Assert.Same(replacement, _flights.Join<int>("k", _versions, CancellationToken.None, out _));
     }
 
@@ -59,7 +59,7 @@ public class FlightTableTests
         Flight<int> running = _flights.Join<int>("k", _versions, CancellationToken.None, out _);
         Assert.False(_flights.TryStartRefresh<int>("k", _versions, out _));
 
-        _flights.Leave("k", running);
+        _flights.Leave(running);
         Assert.True(_flights.TryStartRefresh("k", _versions, out Flight<int>? refresh));
         Assert.Same(refresh, _flights.Join<int>("k", _versions, CancellationToken.None, out bool started));
         Assert.False(started);
@@ -81,7 +81,7 @@ public class FlightTableTests
         Assert.True(started);
         Assert.NotSame(abandoned, next);
         abandoned.Fail(new OperationCanceledException(run));
-        _flights.Leave("k", abandoned); // the stopped run leaving does not take out its replacement
+        _flights.Leave(abandoned); // the stopped run leaving does not take out its replacement
         Assert.Same(next, _flights.Join<int>("k", _versions, CancellationToken.None, out _));
     }
 
