@@ -16,6 +16,19 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
+        if (args is ["compression-sizes"])
+        {
+            Local.CompressionSizes.Print();
+            Local.CompressionThreshold.Print();
+            return 0;
+        }
+
+        if (args is ["compression-memory"])
+        {
+            Tiered.CompressionMemory.PrintAsync().GetAwaiter().GetResult();
+            return 0;
+        }
+
         IEnumerable<Summary> summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
     }

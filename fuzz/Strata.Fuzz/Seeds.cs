@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.IO;
+using System.Linq;
 using Strata.Tiering;
 
 namespace Strata.Fuzz;
@@ -41,6 +42,8 @@ internal static class Seeds
         Save(root, "envelope", "ints", Envelope(new[] { 1, -2, 3 }, 42, serializer));
         Save(root, "envelope", "tuple", Envelope((7L, "seven"), 0, serializer));
         Save(root, "envelope", "null-string", Envelope<string?>(null, 0, serializer));
+        Save(root, "envelope", "compressed-string", Envelope(string.Concat(Enumerable.Repeat("compressible text ", 80)), 0, serializer, compressFrom: 1024));
+        Save(root, "envelope", "compressed-ints", Envelope(Enumerable.Range(0, 600).Select(i => i % 7).ToArray(), 0, serializer, compressFrom: 1024));
 
         var sender = new Guid("6f1c2a34-5b6d-4e7f-8a9b-0c1d2e3f4a5b");
         Save(root, "backplane", "key", Message(new InvalidationMessage(sender, InvalidationKind.Key, ["users:42"])));
@@ -57,10 +60,10 @@ internal static class Seeds
         }
     }
 
-    private static byte[] Envelope<T>(T value, long expiry, ICacheSerializer serializer)
+    private static byte[] Envelope<T>(T value, long expiry, ICacheSerializer serializer, int compressFrom = int.MaxValue)
     {
         var writer = new ArrayBufferWriter<byte>();
-        CacheEnvelope.Write(writer, value, expiry, serializer);
+        CacheEnvelope.Write(writer, value, expiry, serializer, compressFrom: compressFrom);
         return writer.WrittenSpan.ToArray();
     }
 

@@ -73,6 +73,9 @@ public sealed partial class StrataHybridCache : HybridCache
     private readonly ConditionalWeakTable<HybridCacheEntryOptions, CacheEntryOptions> _translated = [];
     private readonly ConditionalWeakTable<HybridCacheEntryOptions, CacheEntryOptions>.CreateValueCallback _translate;
 
+    // The serialized bytes of each mutable instance L1 holds, which nobody else can change: see Keep.
+    private readonly ConditionalWeakTable<object, byte[]> _snapshots = [];
+
     /// <summary>Creates the adapter with Microsoft's default <see cref="HybridCacheOptions"/>.</summary>
     /// <param name="cache">The cache that holds the values.</param>
     public StrataHybridCache(TieredCache cache)
@@ -124,10 +127,10 @@ public sealed partial class StrataHybridCache : HybridCache
         ValueTask<T> pending = _cache.GetOrSetAsync(
             key,
             (State: state, Factory: factory, Self: this),
-            static async (_, s, _, token) => s.Self.Copy(await s.Factory(s.State, token).ConfigureAwait(false)),
+            static async (_, s, _, token) => s.Self.Keep(await s.Factory(s.State, token).ConfigureAwait(false)),
             translated,
             cancellationToken);
-        return pending.IsCompletedSuccessfully ? new ValueTask<T>(Copy(pending.Result)) : CopyWhenDoneAsync(pending);
+        return pending.IsCompletedSuccessfully ? new ValueTask<T>(CopyOfCached(pending.Result)) : CopyWhenDoneAsync(pending);
     }
 
     /// <inheritdoc/>
@@ -138,7 +141,7 @@ public sealed partial class StrataHybridCache : HybridCache
             return;
         }
 
-        await _cache.SetAsync(key, Immutable<T>.Value ? value : Copy(value), Options(options, tags), cancellationToken).ConfigureAwait(false);
+        await _cache.SetAsync(key, Immutable<T>.Value ? value : Keep(value), Options(options, tags), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -201,23 +204,50 @@ public sealed partial class StrataHybridCache : HybridCache
     }
 
     /// <summary>
-    /// A private copy of a mutable value: a serialize and deserialize round trip through the serializer the cache uses
-    /// for <typeparamref name="T"/>, in a buffer kept per thread.
+    /// The instance L1 keeps of a mutable value: a copy made by a serialize and deserialize round trip through the
+    /// serializer the cache uses for <typeparamref name="T"/>, which nobody else holds; its bytes are kept beside it
+    /// (for as long as it lives), so the copy each hit hands out is a deserialization alone. A value read from Redis gets
+    /// its bytes on its first hit (<see cref="CopyOfCached"/>). A value the serializer refuses throws here, before
+    /// anything is cached.
     /// </summary>
-    private T Copy<T>(T value)
+    private T Keep<T>(T value)
     {
         if (value is null)
         {
             return value;
         }
 
-        ICacheSerializer serializer = _cache.GetSerializer<T>();
+        byte[] snapshot = Snapshot(value);
+        T kept = _cache.GetSerializer<T>().Deserialize<T>(snapshot)!;
+        _snapshots.AddOrUpdate(kept, snapshot);
+        return kept;
+    }
+
+    /// <summary>A caller's copy of the instance L1 holds: from its snapshot, made now if it has none yet.</summary>
+    private T CopyOfCached<T>(T cached)
+    {
+        if (cached is null)
+        {
+            return cached;
+        }
+
+        if (!_snapshots.TryGetValue(cached, out byte[]? snapshot))
+        {
+            snapshot = Snapshot(cached);
+            _snapshots.AddOrUpdate(cached, snapshot);
+        }
+
+        return _cache.GetSerializer<T>().Deserialize<T>(snapshot)!;
+    }
+
+    private byte[] Snapshot<T>(T value)
+    {
         ArrayBufferWriter<byte> buffer = t_copyBuffer ??= new ArrayBufferWriter<byte>(256);
         buffer.ResetWrittenCount();
         try
         {
-            serializer.Serialize(value, buffer);
-            return serializer.Deserialize<T>(buffer.WrittenSpan)!;
+            _cache.GetSerializer<T>().Serialize(value, buffer);
+            return buffer.WrittenSpan.ToArray();
         }
         finally
         {
@@ -228,7 +258,7 @@ public sealed partial class StrataHybridCache : HybridCache
         }
     }
 
-    private async ValueTask<T> CopyWhenDoneAsync<T>(ValueTask<T> pending) => Copy(await pending.ConfigureAwait(false));
+    private async ValueTask<T> CopyWhenDoneAsync<T>(ValueTask<T> pending) => CopyOfCached(await pending.ConfigureAwait(false));
 
     private async ValueTask<T> ReadOnlyAsync<T>(string key, CacheEntryFlags flags, CancellationToken cancellationToken)
     {
@@ -238,7 +268,7 @@ public sealed partial class StrataHybridCache : HybridCache
             return default!;
         }
 
-        return Immutable<T>.Value ? found.Value! : Copy(found.Value!);
+        return Immutable<T>.Value ? found.Value! : CopyOfCached(found.Value!);
     }
 
     /// <summary>

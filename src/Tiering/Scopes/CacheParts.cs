@@ -18,7 +18,7 @@ internal sealed class CacheParts
     internal CacheParts(TieredCacheOptions options, IConnectionMultiplexer? connection, CacheMetrics metrics)
     {
         Name = options.Name;
-        Codec = new ValueCodec(options.Serializer, options.JsonSerializerOptions is { } json ? new SystemTextJsonCacheSerializer(json) : null);
+        Codec = new ValueCodec(options.Serializer, options.JsonSerializerOptions is { } json ? new SystemTextJsonCacheSerializer(json) : null, options.CompressionThreshold);
         Log = new TieredLog(options.Logger, options.TimeProvider);
         Lifetimes = new Lifetimes(options.TimeProvider, options.FailSafeMaxDuration);
         L1 = new LocalTier(options, tiered: connection is not null);

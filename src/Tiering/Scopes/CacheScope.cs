@@ -295,7 +295,7 @@ public abstract partial class CacheScope
             envelope = BufferWriterPool.Rent();
             try
             {
-                _codec.Write(envelope, value, lifetime.LogicalExpiry, indexed: groups is not null);
+                _codec.Write(envelope, value, lifetime.LogicalExpiry, indexed: groups is not null, compress: (flags & CacheEntryFlags.DisableCompression) == 0);
             }
             catch
             {

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -14,7 +15,8 @@ namespace Strata.Tiering;
 /// offset 0   magic 0xA5 (not a printable character, nor the first byte of JSON or of MemoryPack's usual output)
 /// offset 1   format version, 2
 /// offset 2   flags: bits 0-1 payload kind (0 serialized, 1 raw bytes, 2 UTF-8 string)
-///                   bit 2 compressed (never written by version 1; a reader refuses it)
+///                   bit 2 compressed: the payload below is stored as a little-endian int32 of its length, then
+///                         its LZ4 block (<see cref="EnvelopeCompression"/>); readers before compression refuse it (a miss)
 ///                   bit 3 null (a null string or byte array; the payload is empty)
 ///                   bits 4-5 serializer id (1-3) for a serialized payload, else 0
 ///                   bit 6 indexed: the write that stored this value also recorded its index and tag memberships
@@ -48,6 +50,9 @@ internal static class CacheEnvelope
     /// <summary>The type tag and checksum in front of a serialized payload.</summary>
     internal const int GuardSize = 8;
 
+    /// <summary>The uncompressed length in front of a compressed payload.</summary>
+    internal const int LengthSize = 4;
+
     private const byte KindMask = 0b11;
     private const byte KindSerialized = 0;
     private const byte KindBytes = 1;
@@ -61,7 +66,13 @@ internal static class CacheEnvelope
     internal const byte IndexedFlag = 1 << 6;
 
     /// <summary>Writes the envelope of <paramref name="value"/> to <paramref name="destination"/>.</summary>
-    internal static void Write<T>(IBufferWriter<byte> destination, T value, long logicalExpiryUnixMilliseconds, ICacheSerializer serializer, bool indexed = false)
+    /// <param name="destination">Where the envelope goes.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="logicalExpiryUnixMilliseconds">The logical expiry; 0 for none.</param>
+    /// <param name="serializer">The serializer of a value that is not a string or bytes.</param>
+    /// <param name="indexed">Whether the write also records the key's index and tag memberships.</param>
+    /// <param name="compressFrom">The payload size, in bytes, from which the payload is compressed (when that makes it smaller); <see cref="int.MaxValue"/> for never.</param>
+    internal static void Write<T>(IBufferWriter<byte> destination, T value, long logicalExpiryUnixMilliseconds, ICacheSerializer serializer, bool indexed = false, int compressFrom = int.MaxValue)
     {
         byte flags;
         if (typeof(T) == typeof(string))
@@ -86,53 +97,111 @@ internal static class CacheEnvelope
             flags = (byte)(KindSerialized | (serializer.Id << SerializerShift));
         }
 
-        Span<byte> header = destination.GetSpan(HeaderSize);
-        header[0] = Magic;
-        header[1] = Version;
-        header[2] = indexed ? (byte)(flags | IndexedFlag) : flags;
-        BinaryPrimitives.WriteInt64LittleEndian(header[3..], logicalExpiryUnixMilliseconds);
-        destination.Advance(HeaderSize);
+        if (indexed)
+        {
+            flags |= IndexedFlag;
+        }
 
         if ((flags & NullFlag) != 0)
         {
+            WriteHeader(destination, flags, logicalExpiryUnixMilliseconds);
             return;
         }
 
-        if (typeof(T) == typeof(string))
+        // Strings and bytes too small ever to be compressed go straight to the destination, without a staging copy.
+        if (typeof(T) == typeof(string) && Encoding.UTF8.GetMaxByteCount(((string)(object)value!).Length) < compressFrom)
         {
+            WriteHeader(destination, flags, logicalExpiryUnixMilliseconds);
             Encoding.UTF8.GetBytes(((string)(object)value!).AsSpan(), destination);
+            return;
         }
-        else if (typeof(T) == typeof(byte[]))
-        {
-            destination.Write((byte[])(object)value!);
-        }
-        else if (typeof(T) == typeof(ReadOnlyMemory<byte>))
-        {
-            destination.Write(Unsafe.As<T, ReadOnlyMemory<byte>>(ref value).Span);
-        }
-        else
-        {
-            WriteGuarded(destination, value, serializer);
-        }
-    }
 
-    /// <summary>Serializes into a pooled buffer, then writes the guard (type tag, checksum) and the bytes.</summary>
-    private static void WriteGuarded<T>(IBufferWriter<byte> destination, T value, ICacheSerializer serializer)
-    {
+        if (typeof(T) == typeof(byte[]) && ((byte[])(object)value!).Length < compressFrom)
+        {
+            WriteHeader(destination, flags, logicalExpiryUnixMilliseconds);
+            destination.Write((byte[])(object)value!);
+            return;
+        }
+
+        if (typeof(T) == typeof(ReadOnlyMemory<byte>) && Unsafe.As<T, ReadOnlyMemory<byte>>(ref value).Length < compressFrom)
+        {
+            WriteHeader(destination, flags, logicalExpiryUnixMilliseconds);
+            destination.Write(Unsafe.As<T, ReadOnlyMemory<byte>>(ref value).Span);
+            return;
+        }
+
         PooledBufferWriter payload = BufferWriterPool.Rent();
         try
         {
-            serializer.Serialize(value, payload);
-            Span<byte> guard = destination.GetSpan(GuardSize);
-            BinaryPrimitives.WriteUInt32LittleEndian(guard, TypeTag<T>.Value);
-            BinaryPrimitives.WriteUInt32LittleEndian(guard[4..], Crc32C.Compute(payload.WrittenSpan));
-            destination.Advance(GuardSize);
-            destination.Write(payload.WrittenSpan);
+            if (typeof(T) == typeof(string))
+            {
+                Encoding.UTF8.GetBytes(((string)(object)value!).AsSpan(), payload);
+            }
+            else if (typeof(T) == typeof(byte[]))
+            {
+                payload.Write((byte[])(object)value!);
+            }
+            else if (typeof(T) == typeof(ReadOnlyMemory<byte>))
+            {
+                payload.Write(Unsafe.As<T, ReadOnlyMemory<byte>>(ref value).Span);
+            }
+            else
+            {
+                WriteGuarded(payload, value, serializer);
+            }
+
+            WritePayload(destination, flags, logicalExpiryUnixMilliseconds, payload.WrittenSpan, compressFrom);
         }
         finally
         {
             BufferWriterPool.Return(payload);
         }
+    }
+
+    private static void WriteHeader(IBufferWriter<byte> destination, byte flags, long logicalExpiryUnixMilliseconds)
+    {
+        Span<byte> header = destination.GetSpan(HeaderSize);
+        header[0] = Magic;
+        header[1] = Version;
+        header[2] = flags;
+        BinaryPrimitives.WriteInt64LittleEndian(header[3..], logicalExpiryUnixMilliseconds);
+        destination.Advance(HeaderSize);
+    }
+
+    /// <summary>The header and the payload: compressed when it is at least <paramref name="compressFrom"/> bytes and compression makes it smaller.</summary>
+    private static void WritePayload(IBufferWriter<byte> destination, byte flags, long logicalExpiryUnixMilliseconds, ReadOnlySpan<byte> payload, int compressFrom)
+    {
+        if (payload.Length >= compressFrom)
+        {
+            Span<byte> target = destination.GetSpan(HeaderSize + LengthSize + EnvelopeCompression.MaximumCompressedLength(payload.Length));
+            int compressed = EnvelopeCompression.Compress(payload, target[(HeaderSize + LengthSize)..]);
+            if (compressed > 0 && LengthSize + compressed < payload.Length)
+            {
+                target[0] = Magic;
+                target[1] = Version;
+                target[2] = (byte)(flags | CompressedFlag);
+                BinaryPrimitives.WriteInt64LittleEndian(target[3..], logicalExpiryUnixMilliseconds);
+                BinaryPrimitives.WriteInt32LittleEndian(target[HeaderSize..], payload.Length);
+                destination.Advance(HeaderSize + LengthSize + compressed);
+                return;
+            }
+
+            // Not smaller (already compressed data, random bytes): stored as it is.
+        }
+
+        WriteHeader(destination, flags, logicalExpiryUnixMilliseconds);
+        destination.Write(payload);
+    }
+
+    /// <summary>Serializes into <paramref name="payload"/> behind a reserved guard, then fills the guard in (type tag, checksum).</summary>
+    private static void WriteGuarded<T>(PooledBufferWriter payload, T value, ICacheSerializer serializer)
+    {
+        payload.GetSpan(GuardSize);
+        payload.Advance(GuardSize);
+        serializer.Serialize(value, payload);
+        Span<byte> written = payload.Written;
+        BinaryPrimitives.WriteUInt32LittleEndian(written, TypeTag<T>.Value);
+        BinaryPrimitives.WriteUInt32LittleEndian(written[4..], Crc32C.Compute(written[GuardSize..]));
     }
 
     /// <summary>Reads an envelope written for <typeparamref name="T"/>. Never throws.</summary>
@@ -159,8 +228,9 @@ internal static class CacheEnvelope
         int kind = flags & KindMask;
         int serializerId = (flags >> SerializerShift) & 0b11;
         bool isNull = (flags & NullFlag) != 0;
-        if ((flags & (ReservedMask | CompressedFlag)) != 0 || kind == KindMask
-            || (kind == KindSerialized) == (serializerId == 0) || (isNull && kind == KindSerialized))
+        bool compressed = (flags & CompressedFlag) != 0;
+        if ((flags & ReservedMask) != 0 || kind == KindMask
+            || (kind == KindSerialized) == (serializerId == 0) || (isNull && (kind == KindSerialized || compressed)))
         {
             return EnvelopeStatus.UnsupportedFlags;
         }
@@ -172,18 +242,63 @@ internal static class CacheEnvelope
             return EnvelopeStatus.UnsupportedFlags;
         }
 
-        EnvelopeStatus status = kind switch
+        byte[]? expanded = null;
+        try
         {
-            KindString => ReadString(payload, isNull, out value),
-            KindBytes => ReadBytes(payload, isNull, out value),
-            _ => ReadSerialized(payload, serializer, serializerId, out value),
-        };
-        if (status == EnvelopeStatus.Ok)
+            if (compressed)
+            {
+                if (!TryExpand(payload, out expanded, out int length))
+                {
+                    return EnvelopeStatus.BadPayload;
+                }
+
+                payload = expanded.AsSpan(0, length);
+            }
+
+            EnvelopeStatus status = kind switch
+            {
+                KindString => ReadString(payload, isNull, out value),
+                KindBytes => ReadBytes(payload, isNull, out value),
+                _ => ReadSerialized(payload, serializer, serializerId, out value),
+            };
+            if (status == EnvelopeStatus.Ok)
+            {
+                logicalExpiryUnixMilliseconds = expiry;
+            }
+
+            return status;
+        }
+        finally
         {
-            logicalExpiryUnixMilliseconds = expiry;
+            if (expanded is not null)
+            {
+                ArrayPool<byte>.Shared.Return(expanded);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Decompresses a compressed payload (length, then block) into a rented buffer; false, with nothing rented, for a
+    /// length out of range or a block that does not decompress to exactly that length.
+    /// </summary>
+    private static bool TryExpand(ReadOnlySpan<byte> payload, [NotNullWhen(true)] out byte[]? expanded, out int length)
+    {
+        expanded = null;
+        length = payload.Length >= LengthSize ? BinaryPrimitives.ReadInt32LittleEndian(payload) : -1;
+        if (!EnvelopeCompression.CouldExpand(payload.Length - LengthSize, length))
+        {
+            return false;
         }
 
-        return status;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        if (EnvelopeCompression.Decompress(payload[LengthSize..], buffer.AsSpan(0, length)) != length)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return false;
+        }
+
+        expanded = buffer;
+        return true;
     }
 
     private static EnvelopeStatus ReadString<T>(ReadOnlySpan<byte> payload, bool isNull, out T? value)

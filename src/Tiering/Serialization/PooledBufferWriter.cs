@@ -19,6 +19,9 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     /// <summary>Gets the bytes written since the last <see cref="Reset"/>.</summary>
     internal ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
+    /// <summary>Gets the bytes written since the last <see cref="Reset"/>, to fill in a part reserved earlier.</summary>
+    internal Span<byte> Written => _buffer.AsSpan(0, _written);
+
     /// <summary>Gets the size of the current buffer.</summary>
     internal int Capacity => _buffer.Length;
 

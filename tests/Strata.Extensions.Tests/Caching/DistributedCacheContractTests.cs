@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Time.Testing;
@@ -7,12 +8,13 @@ using Xunit;
 namespace Strata.Extensions.Tests.Caching;
 
 /// <summary>
-/// <see cref="IDistributedCache"/> as its documentation describes it, run against Microsoft's in-memory implementation
-/// (which keeps the suite honest) and against Strata's adapter, L1-only and tiered.
+/// <see cref="IDistributedCache"/> and <see cref="IBufferDistributedCache"/> as their documentation describes them, run
+/// against Microsoft's in-memory and Redis implementations (which keep the suite honest) and against Strata's adapter,
+/// L1-only and tiered. What needs a fake clock is in <see cref="DistributedCacheClockContractTests"/>.
 /// </summary>
 public abstract class DistributedCacheContractTests : IAsyncLifetime
 {
-    private static readonly byte[] Value = [1, 2, 3];
+    protected static readonly byte[] Value = [1, 2, 3];
 
     protected FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 
@@ -65,6 +67,24 @@ public abstract class DistributedCacheContractTests : IAsyncLifetime
         Assert.Null(Cache.Get("sync"));
     }
 
+    [Fact]
+    public async Task NullArguments_AreRefused_NamingTheParameter()
+    {
+        var options = new DistributedCacheEntryOptions();
+        Assert.Equal("key", (await Assert.ThrowsAsync<ArgumentNullException>(() => Cache.GetAsync(null!))).ParamName);
+        Assert.Equal("key", Assert.Throws<ArgumentNullException>(() => Cache.Get(null!)).ParamName);
+        await Assert.ThrowsAsync<ArgumentNullException>(() => Cache.SetAsync("k", null!, options)); // "value" in memory, "array" in Microsoft's Redis cache
+        Assert.Equal("key", (await Assert.ThrowsAsync<ArgumentNullException>(() => Cache.SetAsync(null!, Value, options))).ParamName);
+        Assert.Equal("options", (await Assert.ThrowsAsync<ArgumentNullException>(() => Cache.SetAsync("k", Value, null!))).ParamName);
+        Assert.Equal("options", Assert.Throws<ArgumentNullException>(() => Cache.Set("k", Value, null!)).ParamName);
+        Assert.Equal("key", (await Assert.ThrowsAsync<ArgumentNullException>(() => Cache.RefreshAsync(null!))).ParamName);
+        Assert.Equal("key", (await Assert.ThrowsAsync<ArgumentNullException>(() => Cache.RemoveAsync(null!))).ParamName);
+    }
+}
+
+/// <summary>The expiry half of the contract, on a fake clock (Microsoft's Redis cache reads the system's, so it is not here).</summary>
+public abstract class DistributedCacheClockContractTests : DistributedCacheContractTests
+{
     [Fact]
     public async Task AbsoluteExpirationRelativeToNow_EndsTheEntry()
     {
@@ -147,13 +167,75 @@ public abstract class DistributedCacheContractTests : IAsyncLifetime
         Time.Advance(TimeSpan.FromSeconds(2)); // 16 s: within the slid window, past the absolute expiry
         Assert.Null(await Cache.GetAsync("k"));
     }
+}
+
+/// <summary>
+/// <see cref="IBufferDistributedCache"/>, run against Microsoft's Redis implementation (its in-memory one does not
+/// implement it) and Strata's adapter, L1-only and tiered.
+/// </summary>
+public abstract class BufferDistributedCacheContractTests : IAsyncLifetime
+{
+    protected static readonly byte[] Value = [1, 2, 3];
+
+    protected IBufferDistributedCache Cache { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Cache = await CreateAsync();
+
+    public virtual Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>The implementation under test.</summary>
+    protected abstract Task<IBufferDistributedCache> CreateAsync();
 
     [Fact]
-    public async Task NullArguments_AreRefused()
+    public async Task Buffers_SetFromASequence_ThenTryGetIntoAWriter()
     {
-        await Assert.ThrowsAsync<ArgumentNullException>(() => Cache.GetAsync(null!));
-        await Assert.ThrowsAsync<ArgumentNullException>(() => Cache.SetAsync("k", null!, new DistributedCacheEntryOptions()));
-        await Assert.ThrowsAsync<ArgumentNullException>(() => Cache.SetAsync(null!, Value, new DistributedCacheEntryOptions()));
-        await Assert.ThrowsAsync<ArgumentNullException>(() => Cache.SetAsync("k", Value, null!));
+        IBufferDistributedCache cache = Cache;
+        var twoSegments = Sequence([1, 2], [3, 4, 5]);
+        await cache.SetAsync("k", twoSegments, new DistributedCacheEntryOptions(), default);
+        cache.Set("sync", new ReadOnlySequence<byte>(Value), new DistributedCacheEntryOptions());
+        var writer = new ArrayBufferWriter<byte>();
+
+        Assert.True(await cache.TryGetAsync("k", writer, default));
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5 }, writer.WrittenSpan.ToArray());
+        Assert.True(cache.TryGet("sync", writer)); // appended: the writer's earlier bytes stay
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5, 1, 2, 3 }, writer.WrittenSpan.ToArray());
+        Assert.False(await cache.TryGetAsync("missing", writer, default));
+        Assert.Equal(8, writer.WrittenCount);
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5 }, await Cache.GetAsync("k")); // one store, read either way
+    }
+
+    [Fact]
+    public async Task Buffers_NullArguments_AreRefused_NamingTheParameter()
+    {
+        IBufferDistributedCache cache = Cache;
+        var writer = new ArrayBufferWriter<byte>();
+        var options = new DistributedCacheEntryOptions();
+        Assert.Equal("key", (await Assert.ThrowsAsync<ArgumentNullException>(async () => await cache.TryGetAsync(null!, writer, default))).ParamName);
+        Assert.Equal("key", Assert.Throws<ArgumentNullException>(() => cache.TryGet(null!, writer)).ParamName);
+        Assert.Equal("key", (await Assert.ThrowsAsync<ArgumentNullException>(async () => await cache.SetAsync(null!, new ReadOnlySequence<byte>(Value), options, default))).ParamName);
+        Assert.Equal("options", (await Assert.ThrowsAsync<ArgumentNullException>(async () => await cache.SetAsync("k", new ReadOnlySequence<byte>(Value), null!, default))).ParamName);
+    }
+
+    private static ReadOnlySequence<byte> Sequence(byte[] first, byte[] second)
+    {
+        var head = new Segment(first, 0);
+        Segment tail = head.Append(second);
+        return new ReadOnlySequence<byte>(head, 0, tail, second.Length);
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(byte[] bytes, long runningIndex)
+        {
+            Memory = bytes;
+            RunningIndex = runningIndex;
+        }
+
+        public Segment Append(byte[] bytes)
+        {
+            var next = new Segment(bytes, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
     }
 }

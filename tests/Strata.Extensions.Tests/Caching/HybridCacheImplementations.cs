@@ -170,9 +170,8 @@ public sealed class StrataTieredHybridCacheContractTests(SingleRedis redis) : Hy
 
         await limited.SetAsync("k", new string('x', 1000));
 
-        await Eventually.True(
-            async () => await other.GetOrCreateAsync("k", _ => new ValueTask<string>("reloaded"), new HybridCacheEntryOptions { Flags = HybridCacheEntryFlags.DisableLocalCacheWrite }) == "reloaded",
-            "the other instance to miss: Redis holds neither value");
+        var redisOnly = new HybridCacheEntryOptions { Flags = HybridCacheEntryFlags.DisableLocalCacheRead | HybridCacheEntryFlags.DisableUnderlyingData };
+        Assert.Null(await other.GetOrCreateAsync<string>("k", _ => throw new InvalidOperationException("must not run"), redisOnly)); // Redis holds neither value
         Assert.Equal(1000, (await limited.GetOrCreateAsync<string>("k", _ => throw new InvalidOperationException("must not run"))).Length);
     }
 
@@ -190,6 +189,24 @@ public sealed class StrataTieredHybridCacheContractTests(SingleRedis redis) : Hy
             async () => await other.GetOrCreateAsync("k", _ => new ValueTask<string>("reloaded")) == "reloaded",
             "the other instance to drop its copy, and Redis its value");
         Assert.Equal("mine", await Cache.GetOrCreateAsync<string>("k", _ => throw new InvalidOperationException("must not run")));
+    }
+
+    [Fact]
+    public async Task LargeValues_AreCompressedInRedis_UnlessTheOptionsOrTheCallSayNot()
+    {
+        string large = string.Concat(System.Linq.Enumerable.Repeat("a message of the session; ", 200));
+        HybridCache uncompressed = await StartOtherAsync(o => o.DisableCompression = true);
+
+        await Cache.SetAsync("compressed", large);
+        await Cache.SetAsync("flagged", large, new HybridCacheEntryOptions { Flags = HybridCacheEntryFlags.DisableCompression });
+        await uncompressed.SetAsync("by options", large);
+
+        await using StackExchange.Redis.ConnectionMultiplexer raw = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        async Task<byte> FlagsOf(string key) => ((byte[])(await raw.GetDatabase().StringGetAsync(_settings["Strata:KeyPrefix"] + key))!)[2];
+        Assert.Equal(0b110, await FlagsOf("compressed")); // a compressed UTF-8 string
+        Assert.Equal(0b010, await FlagsOf("flagged"));
+        Assert.Equal(0b010, await FlagsOf("by options"));
+        Assert.Equal(large, await uncompressed.GetOrCreateAsync<string>("compressed", _ => throw new InvalidOperationException("must not run")));
     }
 
     [Fact]

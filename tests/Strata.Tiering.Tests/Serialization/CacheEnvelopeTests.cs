@@ -92,7 +92,8 @@ public class CacheEnvelopeTests
     [InlineData("7B-22-61-22-3A-31-7D-00-00-00-00", nameof(EnvelopeStatus.BadMagic))]             // JSON from an older writer
     [InlineData("A5-03-02-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedVersion))]
     [InlineData("A5-01-02-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedVersion))]     // version 1: no guard
-    [InlineData("A5-02-06-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // compressed
+    [InlineData("A5-02-06-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.BadPayload))]           // compressed, no length
+    [InlineData("A5-02-0E-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // compressed null
     [InlineData("A5-02-82-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // reserved bit 7
     [InlineData("A5-02-03-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // kind 3
     [InlineData("A5-02-00-00-00-00-00-00-00-00-00", nameof(EnvelopeStatus.UnsupportedFlags))]     // serialized, no serializer id
