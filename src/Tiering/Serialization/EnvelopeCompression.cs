@@ -10,8 +10,8 @@ namespace Strata.Tiering;
 /// Chosen by measurement (bench/RESULTS.md, "Compression"): on a 100-message session (24.6 KB) and a 10 KB profile,
 /// LZ4 compressed in 24 and 7.2 µs and decompressed in 6.5 and 1.6 µs, allocating nothing, to 52% and 43% of the
 /// size. zstd at level 1 reached 34% and 29% but took 1.8 to 2.2 times as long to compress and 2.9 to 4.1 times as long
-/// to decompress; the BCL's Brotli (quality 1) and Deflate (fastest) were slower than zstd, and Deflate smaller by less
-/// and allocating. A value is decompressed on every read from Redis, so the cheapest decompression won.
+/// to decompress; the BCL's Brotli (quality 1) and Deflate (fastest) decompressed slower than zstd and stored more, and
+/// Deflate allocated. A value is decompressed on every read from Redis, so the cheapest decompression won.
 /// </remarks>
 internal static class EnvelopeCompression
 {
