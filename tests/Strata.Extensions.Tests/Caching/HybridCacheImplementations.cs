@@ -185,8 +185,9 @@ public sealed class StrataTieredHybridCacheContractTests(SingleRedis redis) : Hy
 
         await Cache.SetAsync("k", "mine", new HybridCacheEntryOptions { Flags = HybridCacheEntryFlags.DisableDistributedCacheWrite });
 
+        var readOnly = new HybridCacheEntryOptions { Flags = HybridCacheEntryFlags.DisableUnderlyingData }; // L1, then Redis; no factory, no write
         await Eventually.True(
-            async () => await other.GetOrCreateAsync("k", _ => new ValueTask<string>("reloaded")) == "reloaded",
+            async () => await other.GetOrCreateAsync<string>("k", _ => throw new InvalidOperationException("must not run"), readOnly) is null,
             "the other instance to drop its copy, and Redis its value");
         Assert.Equal("mine", await Cache.GetOrCreateAsync<string>("k", _ => throw new InvalidOperationException("must not run")));
     }
