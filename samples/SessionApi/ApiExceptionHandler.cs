@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Diagnostics;
@@ -11,7 +12,8 @@ namespace Strata.SessionApi;
 
 /// <summary>
 /// Turns the exceptions a caller caused into problem details: bad input (an <see cref="ArgumentException"/> from the
-/// repository, or a body that does not parse) is 400 with the parameter in <c>errors</c>; a full session is 409.
+/// repository or the endpoints, or a body that does not bind) is 400 with the field in <c>errors</c>, in every
+/// environment; a full session is 409.
 /// Anything else is left to the default handler (500, no details).
 /// </summary>
 internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
@@ -35,6 +37,15 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IEx
                 Status = StatusCodes.Status400BadRequest,
                 Title = "The request is not valid.",
             },
+            BadHttpRequestException { InnerException: JsonException json } bad => new HttpValidationProblemDetails(new Dictionary<string, string[]>
+            {
+                [Field(json.Path)] = [FirstLine(json.Message)],
+            })
+            {
+                Status = bad.StatusCode,
+                Title = "The request body is not valid JSON for this route.",
+                Detail = FirstLine(json.Message),
+            },
             BadHttpRequestException bad => new ProblemDetails
             {
                 Status = bad.StatusCode,
@@ -51,6 +62,10 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problems) : IEx
         httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
+
+    /// <summary>The field a JSON path names (<c>$.role</c> is <c>role</c>, <c>$.context.a</c> is <c>context.a</c>); <c>body</c> for the whole body.</summary>
+    private static string Field(string? path) =>
+        path is null or "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
 
     /// <summary>The exception's own sentence, without the " (Parameter ...)" the runtime appends.</summary>
     private static string Sentence(ArgumentException exception)

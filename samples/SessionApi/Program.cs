@@ -2,6 +2,8 @@ using System;
 using System.IO;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Routing;
+using System.Text.Json.Serialization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,7 +22,16 @@ WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
-builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.WriteIndented = true);
+builder.Services.ConfigureHttpJsonOptions(json =>
+{
+    json.SerializerOptions.WriteIndented = true;
+    json.SerializerOptions.AllowDuplicateProperties = false;                                   // {"role":"user","role":"tool"} is refused
+    json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false)); // "role": 1 is refused: only the names
+});
+
+// A body that does not bind throws, in every environment, so that ApiExceptionHandler answers with the field and the
+// reason (by default only Development does; elsewhere the answer was a bare "Bad Request").
+builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
 
 builder.Services.AddStrata(strata => strata.Cache.Name = "session-api");
 builder.Services.AddSessions();

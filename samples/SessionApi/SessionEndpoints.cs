@@ -1,5 +1,5 @@
 using System;
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
@@ -22,7 +22,7 @@ internal static class SessionEndpoints
         RouteGroupBuilder sessions = app.MapGroup("/sessions").RequireRateLimiting(RateLimiting.PerUserPolicy);
         sessions.MapPost("/", async Task<Created<ChatSession>> (CreateSessionRequest request, SessionRepository repository, CancellationToken cancellationToken) =>
         {
-            ChatSession session = await repository.CreateAsync(request.UserId, request.AgentId, request.Title, request.Context, cancellationToken);
+            ChatSession session = await repository.CreateAsync(request.UserId, request.AgentId, request.Title, Required.Object(request.Context, "context"), cancellationToken);
             return TypedResults.Created($"/sessions/{session.Id}", session);
         });
         sessions.MapGet("/{id:guid}", async Task<Results<Ok<ChatSession>, NotFound>> (Guid id, bool? includeDeleted, SessionRepository repository, CancellationToken cancellationToken) =>
@@ -30,13 +30,13 @@ internal static class SessionEndpoints
         sessions.MapGet("/{id:guid}/messages", async Task<Results<Ok<SessionWithMessages>, NotFound>> (Guid id, SessionRepository repository, CancellationToken cancellationToken) =>
             Found(await repository.GetSessionWithMessagesAsync(id, cancellationToken)));
         sessions.MapPost("/{id:guid}/messages", async Task<Results<Ok<ChatSession>, NotFound>> (Guid id, AddMessageRequest request, SessionRepository repository, CancellationToken cancellationToken) =>
-            Found(await repository.AddMessageAsync(id, request.Role, request.Content, request.Metadata, cancellationToken)));
-        sessions.MapPatch("/{id:guid}/context", async Task<Results<Ok<ChatSession>, NotFound>> (Guid id, JsonObject context, SessionRepository repository, CancellationToken cancellationToken) =>
-            Found(await repository.UpdateContextAsync(id, context, cancellationToken)));
+            Found(await repository.AddMessageAsync(id, Required.Field(request.Role, "role"), request.Content, Required.Object(request.Metadata, "metadata"), cancellationToken)));
+        sessions.MapPatch("/{id:guid}/context", async Task<Results<Ok<ChatSession>, NotFound>> (Guid id, JsonElement context, SessionRepository repository, CancellationToken cancellationToken) =>
+            Found(await repository.UpdateContextAsync(id, Required.Object(context, "context") ?? throw new ArgumentException("'context' must be a JSON object, not null.", "context"), cancellationToken)));
         sessions.MapDelete("/{id:guid}", async Task<Results<NoContent, NotFound>> (Guid id, SessionRepository repository, CancellationToken cancellationToken) =>
             await repository.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound());
         sessions.MapPost("/status", async (BulkStatusRequest request, SessionRepository repository, CancellationToken cancellationToken) =>
-            TypedResults.Ok(new CountResponse(await repository.BulkUpdateStatusAsync(request.SessionIds, request.Status, cancellationToken))));
+            TypedResults.Ok(new CountResponse(await repository.BulkUpdateStatusAsync(request.SessionIds, Required.Field(request.Status, "status"), cancellationToken))));
         sessions.MapPost("/cleanup", async (SessionRepository repository, CancellationToken cancellationToken) =>
             TypedResults.Ok(new CountResponse(await repository.CleanupExpiredSessionsAsync(cancellationToken))));
 

@@ -53,6 +53,16 @@ public sealed class SessionRepository
     /// <summary>The longest message accepted, in chars.</summary>
     public const int MaxContentLength = 100_000;
 
+    /// <summary>
+    /// The deepest nesting a context or a message's metadata may have (the object itself is depth 1). Far below the 64
+    /// that JSON readers and writers allow by default, so that a stored value always fits in the responses and cache
+    /// entries that nest it further: what is accepted can always be read back.
+    /// </summary>
+    public const int MaxJsonDepth = 32;
+
+    /// <summary>The longest context or metadata accepted, in chars of its JSON text (after a merge, for a context).</summary>
+    public const int MaxJsonLength = 32 * 1024;
+
     private const int MaxListLimit = 1000;
 
     private readonly ISessionStore _store;
@@ -90,14 +100,14 @@ public sealed class SessionRepository
     /// <param name="context">The initial context; null for an empty object.</param>
     /// <param name="cancellationToken">Stops the work.</param>
     /// <returns>The session.</returns>
-    /// <exception cref="ArgumentException">An id or the title is empty or longer than <see cref="MaxIdLength"/>.</exception>
+    /// <exception cref="ArgumentException">An id or the title is empty or longer than <see cref="MaxIdLength"/>, or the context is deeper than <see cref="MaxJsonDepth"/> or longer than <see cref="MaxJsonLength"/>.</exception>
     public async Task<ChatSession> CreateAsync(string userId, string agentId, string title, JsonObject? context = null, CancellationToken cancellationToken = default)
     {
         CheckId(userId, nameof(userId));
         CheckId(agentId, nameof(agentId));
         CheckId(title, nameof(title));
         DateTimeOffset now = DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds()); // as the database keeps it
-        var session = new ChatSession(Guid.CreateVersion7(now), userId, agentId, title, SessionStatus.Active, JsonObjects.ToText(context), now, now, now, 0);
+        var session = new ChatSession(Guid.CreateVersion7(now), userId, agentId, title, SessionStatus.Active, JsonObjects.ToText(context, nameof(context)), now, now, now, 0);
         await _store.InsertAsync(session, cancellationToken).ConfigureAwait(false);
         await InvalidateAsync([new SessionRef(session.Id, userId, agentId)]).ConfigureAwait(false);
         return session;
@@ -148,7 +158,7 @@ public sealed class SessionRepository
     /// <param name="cancellationToken">Stops the work.</param>
     /// <returns>The session after the message, or null when there is no such session.</returns>
     /// <exception cref="SessionMessageLimitException">The session holds <see cref="MaxMessages"/> messages already.</exception>
-    /// <exception cref="ArgumentException">The content is empty or too long, or the role is not defined.</exception>
+    /// <exception cref="ArgumentException">The content is empty or too long, the role is not defined, or the metadata is deeper than <see cref="MaxJsonDepth"/> or longer than <see cref="MaxJsonLength"/>.</exception>
     public async Task<ChatSession?> AddMessageAsync(Guid sessionId, MessageRole role, string content, JsonObject? metadata = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(content);
@@ -162,7 +172,7 @@ public sealed class SessionRepository
             throw new ArgumentOutOfRangeException(nameof(role), role, "Not a message role.");
         }
 
-        ChatSession? session = await _store.AddMessageAsync(sessionId, role, content, JsonObjects.ToText(metadata), _time.GetUtcNow(), _maxMessages, cancellationToken).ConfigureAwait(false);
+        ChatSession? session = await _store.AddMessageAsync(sessionId, role, content, JsonObjects.ToText(metadata, nameof(metadata)), _time.GetUtcNow(), _maxMessages, cancellationToken).ConfigureAwait(false);
         if (session is not null)
         {
             await InvalidateAsync([Ref(session)]).ConfigureAwait(false);
@@ -176,9 +186,11 @@ public sealed class SessionRepository
     /// <param name="context">The properties to set.</param>
     /// <param name="cancellationToken">Stops the work.</param>
     /// <returns>The session after the change, or null when there is no such session (or it is deleted).</returns>
+    /// <exception cref="ArgumentException">The properties, or the context they make, are deeper than <see cref="MaxJsonDepth"/> or longer than <see cref="MaxJsonLength"/>; nothing is changed.</exception>
     public async Task<ChatSession?> UpdateContextAsync(Guid sessionId, JsonObject context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
+        _ = JsonObjects.ToText(context, nameof(context)); // the patch alone within the limits; the store checks the merge
         ChatSession? session = await _store.MergeContextAsync(sessionId, context, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (session is not null)
         {

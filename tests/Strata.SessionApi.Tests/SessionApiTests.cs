@@ -17,7 +17,7 @@ using Xunit;
 namespace Strata.SessionApi.Tests;
 
 /// <summary>The sample service through HTTP, embedded (L1 only) and tiered on the redis-server of ./test.sh.</summary>
-public abstract class SessionApiTests : IAsyncLifetime
+public abstract partial class SessionApiTests : IAsyncLifetime
 {
     private SessionApiFactory _factory = null!;
     private HttpClient _client = null!;

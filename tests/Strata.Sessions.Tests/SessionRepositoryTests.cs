@@ -180,6 +180,42 @@ public abstract class SessionRepositoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task JsonPastTheDepthOrLengthLimit_IsRefusedNamingIt_AndNothingIsStored()
+    {
+        JsonObject deep = Nested(SessionRepository.MaxJsonDepth + 1);
+        var thrown = new List<string?>
+        {
+            (await Assert.ThrowsAsync<ArgumentException>(() => Repository.CreateAsync("alice", "agent", "t", deep))).ParamName,
+        };
+        ChatSession session = await Repository.CreateAsync("alice", "agent", "t", Nested(SessionRepository.MaxJsonDepth)); // the deepest accepted
+        thrown.Add((await Assert.ThrowsAsync<ArgumentException>(() => Repository.AddMessageAsync(session.Id, MessageRole.User, "x", new JsonObject { ["m"] = new string('m', SessionRepository.MaxJsonLength) }))).ParamName);
+        thrown.Add((await Assert.ThrowsAsync<ArgumentException>(() => Repository.UpdateContextAsync(session.Id, Nested(SessionRepository.MaxJsonDepth + 1)))).ParamName);
+        string half = new('h', SessionRepository.MaxJsonLength / 2);
+        await Repository.UpdateContextAsync(session.Id, new JsonObject { ["a"] = half });
+        thrown.Add((await Assert.ThrowsAsync<ArgumentException>(() => Repository.UpdateContextAsync(session.Id, new JsonObject { ["b"] = half }))).ParamName); // the merge would pass the limit
+
+        Assert.Equal(["context", "metadata", "context", "context"], thrown);
+        ChatSession? read = await Repository.GetAsync(session.Id);
+        Assert.Equal(0, read!.MessageCount);
+        Assert.False(read.Context.TryGetProperty("b", out _));
+        Assert.Single(await Repository.GetUserSessionsAsync("alice"));
+    }
+
+    private static JsonObject Nested(int depth)
+    {
+        var root = new JsonObject();
+        JsonObject level = root;
+        for (int i = 1; i < depth; i++)
+        {
+            var next = new JsonObject();
+            level["n"] = next;
+            level = next;
+        }
+
+        return root;
+    }
+
+    [Fact]
     public async Task SearchSessions_FindsTitleAndMessageTextOfThatUserOnly()
     {
         ChatSession byTitle = await Repository.CreateAsync("alice", "agent", "Python debugging");

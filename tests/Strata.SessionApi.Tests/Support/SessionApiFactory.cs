@@ -13,9 +13,14 @@ namespace Strata.SessionApi.Tests.Support;
 public sealed class SessionApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly string _environment;
 
-    public SessionApiFactory(string? redis, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="redis">The Redis configuration; null for L1 only.</param>
+    /// <param name="settings">Settings over the defaults.</param>
+    /// <param name="environment">The host's environment (WebApplicationFactory's default is Development).</param>
+    public SessionApiFactory(string? redis, IReadOnlyDictionary<string, string?>? settings = null, string environment = "Development")
     {
+        _environment = environment;
         _settings = new Dictionary<string, string?>
         {
             ["Sessions:ConnectionString"] = $"Data Source=api-{Guid.NewGuid():N};Mode=Memory;Cache=Shared",
@@ -40,6 +45,7 @@ public sealed class SessionApiFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseEnvironment(_environment);
         foreach ((string key, string? value) in _settings)
         {
             builder.UseSetting(key, value);
