@@ -19,6 +19,7 @@ using Strata.Tiering;
 // The sample service: chat sessions over REST. Embedded by default (Strata L1 in the process, SQLite in
 // ./sessions.db); with REDIS_URL set, the cache is tiered, with the backplane keeping every instance's L1 coherent.
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+ServiceHosting.Configure(builder);
 
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
@@ -42,25 +43,28 @@ builder.Services.AddPerUserRateLimiting();
 string? exporter = builder.Configuration["METRICS_EXPORTER"];
 if (!string.IsNullOrWhiteSpace(exporter))
 {
+    bool otlp = exporter.Equals("otlp", StringComparison.OrdinalIgnoreCase);
+    if (!otlp && !exporter.Equals("console", StringComparison.OrdinalIgnoreCase))
+    {
+        return ServiceHosting.Report([$"METRICS_EXPORTER must be 'console' or 'otlp'; it was '{exporter}'."], Console.Error);
+    }
+
     builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
     {
         metrics.AddMeter(StrataTelemetry.MeterName);
-        if (exporter.Equals("otlp", StringComparison.OrdinalIgnoreCase))
+        if (otlp)
         {
             metrics.AddOtlpExporter();
         }
-        else if (exporter.Equals("console", StringComparison.OrdinalIgnoreCase))
-        {
-            metrics.AddConsoleExporter();
-        }
         else
         {
-            throw new InvalidOperationException($"METRICS_EXPORTER must be 'console' or 'otlp'; it was '{exporter}'.");
+            metrics.AddConsoleExporter();
         }
     });
 }
 
 WebApplication app = builder.Build();
+ServiceHosting.UseRequestLogging(app);
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRateLimiter();
@@ -76,10 +80,18 @@ app.Lifetime.ApplicationStarted.Register(() =>
         cache.State == TieredCacheState.LocalOnly ? "L1 only (set REDIS_URL for Redis)" : $"tiered ({cache.State})",
         new SqliteConnectionStringBuilder(sessions.ConnectionString) is { Mode: not SqliteOpenMode.Memory } file ? Path.GetFullPath(file.DataSource) : sessions.ConnectionString,
         sessions.MaxMessages,
-        app.Urls.Count > 0 ? string.Join(' ', app.Urls) : "http://127.0.0.1:5080");
+        app.Urls.Count > 0 ? string.Join(' ', app.Urls) : ServiceHosting.DefaultUrl);
 });
 
-app.Run();
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception ex) when (ServiceHosting.ConfigurationProblems(ex) is { } problems)
+{
+    return ServiceHosting.Report(problems, Console.Error); // one line per bad setting, no stack trace
+}
 
 /// <summary>The entry point, visible to the integration tests' <c>WebApplicationFactory</c>.</summary>
 public partial class Program;

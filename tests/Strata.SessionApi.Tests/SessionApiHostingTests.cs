@@ -74,16 +74,6 @@ public sealed class SessionApiHostingTests(SingleRedis redis) : IClassFixture<Si
         Assert.Null(factory.Services.GetService<MeterProvider>());
     }
 
-    [Fact]
-    public void UnknownMetricsExporter_StopsTheStartWithTheSetting()
-    {
-        using var factory = new SessionApiFactory(null, new Dictionary<string, string?> { ["METRICS_EXPORTER"] = "carrier-pigeon" });
-
-        var thrown = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-
-        Assert.Contains("METRICS_EXPORTER", thrown.ToString(), StringComparison.Ordinal);
-    }
-
     private static int ClosedPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
