@@ -6,8 +6,15 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Strata.SessionApi;
 
+/// <summary>The health endpoints: <c>/health</c> (every check but readiness), <c>/health/ready</c> and <c>/health/live</c>.</summary>
+internal static class HealthEndpoints
+{
+    /// <summary>The tag of the checks <c>/health/ready</c> runs: they answer from state, without I/O.</summary>
+    public const string Ready = "ready";
+}
+
 /// <summary>
-/// The body of <c>/health</c>: the overall status and each check with its data, so the Strata check's
+/// The body of the health endpoints: the overall status and each check with its data, so the Strata check's
 /// <c>redis_status</c> (<c>healthy</c>, <c>unhealthy</c>, <c>not_initialized</c>, <c>error</c>) is visible.
 /// </summary>
 internal static class HealthResponse

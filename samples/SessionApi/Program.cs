@@ -36,7 +36,9 @@ builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadReque
 
 builder.Services.AddStrata(strata => strata.Cache.Name = "session-api");
 builder.Services.AddSessions();
-builder.Services.AddHealthChecks().AddStrataHealthCheck();
+builder.Services.AddHealthChecks()
+    .AddStrataHealthCheck()                                // /health: pings Redis (bounded by the operation timeout)
+    .AddStrataReadinessCheck(tags: [HealthEndpoints.Ready]); // /health/ready: the circuit's state only, never a round trip
 builder.Services.AddPerUserRateLimiting();
 
 // Metrics of the Strata meter, to the console or to an OTLP collector (OTEL_EXPORTER_OTLP_ENDPOINT) when asked for.
@@ -69,7 +71,9 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRateLimiter();
 app.MapSessionEndpoints();
-app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
+app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync, Predicate = check => !check.Tags.Contains(HealthEndpoints.Ready) });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync, Predicate = check => check.Tags.Contains(HealthEndpoints.Ready) });
+app.MapHealthChecks("/health/live", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync, Predicate = _ => false }); // the process answers
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

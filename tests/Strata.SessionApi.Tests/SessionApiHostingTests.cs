@@ -52,6 +52,13 @@ public sealed class SessionApiHostingTests(SingleRedis redis) : IClassFixture<Si
         Assert.Equal("unhealthy", body.GetProperty("checks").GetProperty("strata").GetProperty("data").GetProperty("redis_status").GetString());
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/sessions/{id}")).StatusCode);
+
+        HttpResponseMessage ready = await client.GetAsync("/health/ready"); // still serving: ready, degraded
+        JsonElement readiness = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("Degraded", readiness.GetProperty("status").GetString());
+        Assert.Equal("Disconnected", readiness.GetProperty("checks").GetProperty("strata-ready").GetProperty("data").GetProperty("state").GetString());
+        Assert.False(readiness.GetProperty("checks").TryGetProperty("strata", out _)); // the pinging check is not run there
     }
 
     [Fact]

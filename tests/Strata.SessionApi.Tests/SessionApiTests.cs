@@ -151,6 +151,19 @@ public abstract partial class SessionApiTests : IAsyncLifetime
 
         Assert.Equal("Healthy", health.GetProperty("status").GetString());
         Assert.Equal(ExpectedRedisStatus, health.GetProperty("checks").GetProperty("strata").GetProperty("data").GetProperty("redis_status").GetString());
+        Assert.False(health.GetProperty("checks").TryGetProperty("strata-ready", out _));
+    }
+
+    [Fact]
+    public async Task ReadinessAndLiveness_Answer()
+    {
+        JsonElement ready = await Json(await _client.GetAsync("/health/ready"), HttpStatusCode.OK);
+        JsonElement live = await Json(await _client.GetAsync("/health/live"), HttpStatusCode.OK);
+
+        Assert.Equal("Healthy", ready.GetProperty("status").GetString());
+        Assert.Equal(Redis is null ? "LocalOnly" : "Connected", ready.GetProperty("checks").GetProperty("strata-ready").GetProperty("data").GetProperty("state").GetString());
+        Assert.Equal("Healthy", live.GetProperty("status").GetString());
+        Assert.Empty(live.GetProperty("checks").EnumerateObject()); // the process answers: no dependency is asked
     }
 
     [Fact]

@@ -27,4 +27,22 @@ public static class StrataHealthChecksBuilderExtensions
         return builder.Add(new HealthCheckRegistration(
             name, services => new StrataHealthCheck(services.GetRequiredService<TieredCache>()), failureStatus, tags, timeout));
     }
+
+    /// <summary>
+    /// Adds a readiness check of the cache <c>AddStrata</c> registered, for probes that must answer at once: it reads
+    /// the connection and circuit-breaker state (<see cref="TieredCache.State"/>) and never calls Redis. Healthy when
+    /// both tiers are in use or L1 alone is configured, Degraded while Redis is down or failing (the service still
+    /// serves, from L1); with the data <c>state</c>.
+    /// </summary>
+    /// <param name="builder">The health checks builder.</param>
+    /// <param name="name">The check's name. Default <c>strata-ready</c>.</param>
+    /// <param name="tags">Tags to filter checks by, such as <c>ready</c> for a readiness endpoint.</param>
+    /// <returns>The builder.</returns>
+    public static IHealthChecksBuilder AddStrataReadinessCheck(this IHealthChecksBuilder builder, string name = "strata-ready", IEnumerable<string>? tags = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return builder.Add(new HealthCheckRegistration(
+            name, services => new StrataReadinessCheck(services.GetRequiredService<TieredCache>()), failureStatus: null, tags));
+    }
 }
