@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Routing;
@@ -19,7 +20,21 @@ using Strata.Tiering;
 // The sample service: chat sessions over REST. Embedded by default (Strata L1 in the process, SQLite in
 // ./sessions.db); with REDIS_URL set, the cache is tiered, with the backplane keeping every instance's L1 coherent.
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+if (Authentication.Problems(builder.Configuration, builder.Environment) is { Count: > 0 } authProblems)
+{
+    return ServiceHosting.Report(authProblems, Console.Error);
+}
+
+if (args is ["token", string tokenUser, ..])
+{
+    // dotnet run --project samples/SessionApi -- token alice [admin]: a bearer token for the configured (or, in
+    // Development, the development) key, valid for 12 hours.
+    Console.WriteLine(Authentication.Mint(builder.Configuration, builder.Environment, tokenUser, admin: args.Contains("admin"), TimeSpan.FromHours(12)));
+    return 0;
+}
+
 ServiceHosting.Configure(builder);
+builder.AddBearerAuthentication();
 
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
@@ -69,11 +84,13 @@ WebApplication app = builder.Build();
 ServiceHosting.UseRequestLogging(app);
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseRateLimiter();
 app.MapSessionEndpoints();
-app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync, Predicate = check => !check.Tags.Contains(HealthEndpoints.Ready) });
-app.MapHealthChecks("/health/ready", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync, Predicate = check => check.Tags.Contains(HealthEndpoints.Ready) });
-app.MapHealthChecks("/health/live", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync, Predicate = _ => false }); // the process answers
+app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync, Predicate = check => !check.Tags.Contains(HealthEndpoints.Ready) }).AllowAnonymous();
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync, Predicate = check => check.Tags.Contains(HealthEndpoints.Ready) }).AllowAnonymous();
+app.MapHealthChecks("/health/live", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync, Predicate = _ => false }).AllowAnonymous(); // the process answers
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

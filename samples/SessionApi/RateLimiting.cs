@@ -22,14 +22,13 @@ internal sealed class RateLimitSettings
 
 /// <summary>
 /// Per-user rate limiting through the Strata fixed-window limiter: <c>RateLimit:PermitLimit</c> requests per
-/// <c>RateLimit:WindowSeconds</c> for each <c>X-User-Id</c> (requests without one share the <c>anonymous</c> budget),
+/// <c>RateLimit:WindowSeconds</c> for each user, the bearer token's subject (a header cannot choose another budget),
 /// counted in the cache so the limit holds across instances sharing Redis. A refused request gets 429, a
 /// <c>Retry-After</c> header and a problem-details body.
 /// </summary>
 internal static class RateLimiting
 {
     public const string PerUserPolicy = "per-user";
-    public const string UserHeader = "X-User-Id";
 
     public static IServiceCollection AddPerUserRateLimiting(this IServiceCollection services)
     {
@@ -41,7 +40,7 @@ internal static class RateLimiting
         {
             limiter.AddPolicy(PerUserPolicy, context =>
             {
-                string user = context.Request.Headers[UserHeader].ToString();
+                string? user = context.User.FindFirst(Microsoft.IdentityModel.JsonWebTokens.JwtRegisteredClaimNames.Sub)?.Value;
                 RateLimitSettings settings = context.RequestServices.GetRequiredService<IOptions<RateLimitSettings>>().Value;
                 return StrataRateLimitPartition.GetFixedWindowLimiter(
                     string.IsNullOrEmpty(user) ? "anonymous" : user,

@@ -5,8 +5,8 @@ using Strata.Sessions;
 
 namespace Strata.SessionApi;
 
-/// <summary>The body of <c>POST /sessions</c>.</summary>
-internal sealed record CreateSessionRequest(string UserId, string AgentId, string Title, JsonElement? Context);
+/// <summary>The body of <c>POST /sessions</c>; <c>userId</c> may be left out (the caller), and only an administrator may name another user.</summary>
+internal sealed record CreateSessionRequest(string? UserId, string AgentId, string Title, JsonElement? Context);
 
 /// <summary>The body of <c>POST /sessions/{id}/messages</c>; <c>role</c> is required (a missing one is not taken as <c>user</c>).</summary>
 internal sealed record AddMessageRequest(MessageRole? Role, string Content, JsonElement? Metadata);

@@ -117,6 +117,7 @@ public sealed partial class SessionApiProcessTests
 
             start.Environment["Sessions__ConnectionString"] = $"Data Source=proc-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
             start.Environment["Strata__Provider"] = "Memory";
+            start.Environment["Auth__SigningKey"] = Support.SessionApiFactory.SigningKey; // the process runs in Production
             start.Environment.Remove("REDIS_URL");
             foreach ((string name, string value) in environment)
             {

@@ -21,6 +21,7 @@ public abstract partial class SessionApiTests : IAsyncLifetime
 {
     private SessionApiFactory _factory = null!;
     private HttpClient _client = null!;
+    private HttpClient _admin = null!;
 
     protected abstract string? Redis { get; }
 
@@ -30,12 +31,14 @@ public abstract partial class SessionApiTests : IAsyncLifetime
     {
         _factory = new SessionApiFactory(Redis, new Dictionary<string, string?> { ["SESSION_MAX_MESSAGES"] = "3" });
         _client = _factory.ClientFor("alice");
+        _admin = _factory.ClientFor("root", admin: true);
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
         _client.Dispose();
+        _admin.Dispose();
         await _factory.DisposeAsync();
     }
 
@@ -65,14 +68,14 @@ public abstract partial class SessionApiTests : IAsyncLifetime
         Assert.Equal((1, 1), (page.GetProperty("totalCount").GetInt32(), page.GetProperty("totalPages").GetInt32()));
         Assert.Equal([id], Ids(await Json(await _client.GetAsync("/users/alice/sessions/search?q=DEBUG"), HttpStatusCode.OK)));
         Assert.Equal([id], Ids(await Json(await _client.GetAsync("/users/alice/sessions/recent?hours=1"), HttpStatusCode.OK)));
-        Assert.Equal([id], Ids(await Json(await _client.GetAsync("/agents/code_agent/sessions"), HttpStatusCode.OK)));
+        Assert.Equal([id], Ids(await Json(await _admin.GetAsync("/agents/code_agent/sessions"), HttpStatusCode.OK)));
         JsonElement stats = await Json(await _client.GetAsync("/users/alice/stats"), HttpStatusCode.OK);
         Assert.Equal((1, 1, 2, 2.0), (stats.GetProperty("totalSessions").GetInt32(), stats.GetProperty("activeSessions").GetInt32(), stats.GetProperty("totalMessages").GetInt32(), stats.GetProperty("averageMessagesPerSession").GetDouble()));
 
         JsonElement bulk = await Json(await _client.PostAsJsonAsync("/sessions/status", new { sessionIds = new[] { id }, status = "completed" }), HttpStatusCode.OK);
         Assert.Equal(1, bulk.GetProperty("count").GetInt32());
         Assert.Equal("completed", (await Json(await _client.GetAsync($"/sessions/{id}"), HttpStatusCode.OK)).GetProperty("status").GetString());
-        Assert.Equal(0, (await Json(await _client.PostAsync("/sessions/cleanup", null), HttpStatusCode.OK)).GetProperty("count").GetInt32());
+        Assert.Equal(0, (await Json(await _admin.PostAsync("/sessions/cleanup", null), HttpStatusCode.OK)).GetProperty("count").GetInt32());
 
         Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"/sessions/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/sessions/{id}")).StatusCode);
@@ -125,7 +128,7 @@ public abstract partial class SessionApiTests : IAsyncLifetime
             request.Content = new StringContent(body, Encoding.UTF8, "application/json");
         }
 
-        HttpResponseMessage response = await _client.SendAsync(request);
+        HttpResponseMessage response = await (path.StartsWith("/agents", StringComparison.Ordinal) ? _admin : _client).SendAsync(request); // agent lists are an administrator's
 
         JsonElement problem = await Json(response, HttpStatusCode.BadRequest);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);

@@ -1,8 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Strata.SessionApi.Tests.Support;
 
@@ -28,6 +32,7 @@ public sealed class SessionApiFactory : WebApplicationFactory<Program>
             ["Strata:Redis"] = redis,
             ["Strata:KeyPrefix"] = $"t{Guid.NewGuid():N}:",
             ["RateLimit:PermitLimit"] = "1000",
+            ["Auth:SigningKey"] = SigningKey,
         };
         foreach ((string key, string? value) in settings ?? new Dictionary<string, string?>())
         {
@@ -35,12 +40,37 @@ public sealed class SessionApiFactory : WebApplicationFactory<Program>
         }
     }
 
-    /// <summary>A client whose requests carry <c>X-User-Id: <paramref name="user"/></c>.</summary>
-    public HttpClient ClientFor(string user)
+    /// <summary>The key the tests' tokens are signed with (the service is configured with it).</summary>
+    public const string SigningKey = "session-api-tests-signing-key-0123456789abcdef";
+
+    /// <summary>A client whose requests carry a bearer token for <paramref name="user"/>, an administrator's when <paramref name="admin"/>.</summary>
+    public HttpClient ClientFor(string user, bool admin = false)
     {
         HttpClient client = CreateClient();
-        client.DefaultRequestHeaders.Add("X-User-Id", user);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(user, admin));
         return client;
+    }
+
+    /// <summary>A client without a token.</summary>
+    public HttpClient AnonymousClient() => CreateClient();
+
+    /// <summary>A token as any issuer of the service's settings would make it: HS256, subject, optional admin role.</summary>
+    public static string Token(string user, bool admin = false, string key = SigningKey, string issuer = "strata-session-api")
+    {
+        var claims = new Dictionary<string, object> { ["sub"] = user };
+        if (admin)
+        {
+            claims["role"] = "admin";
+        }
+
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = "strata-session-api",
+            Claims = claims,
+            Expires = DateTime.UtcNow.AddHours(1),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
+        });
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
