@@ -15,14 +15,18 @@ namespace Strata.Throughput;
 /// sessions with two messages each, then reads each one twice, <c>GET /sessions/{id}</c> and
 /// <c>GET /sessions/{id}/messages</c>. The first read of an id misses the cache (a SQLite query, then a cache fill);
 /// the second is served by the cache. One client, keep-alive, requests one at a time, so each figure is a request's
-/// full latency: client, loopback, Kestrel, routing, the per-user rate limiter, the repository and JSON.
+/// full latency: client, loopback, Kestrel, authentication, routing, the per-user rate limiter, the repository and JSON.
+/// Every request carries one administrator's token (<c>STRATA_BENCH_TOKEN</c>), which may create and read every
+/// user's sessions; all requests then share that token's rate limit, so run the service with a limit above the
+/// requests of a run (<c>RateLimit__PermitLimit=100000</c>).
 /// </summary>
 internal static class HttpSessionReads
 {
-    public static async Task RunAsync(Uri service, bool quick)
+    public static async Task RunAsync(Uri service, string token, bool quick)
     {
         int count = quick ? 500 : 2000;
         using var http = new HttpClient { BaseAddress = service };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         Console.WriteLine($"service {service}, {count} sessions per round, 2 rounds");
         Console.WriteLine();
         Console.WriteLine("| read | round | p50 µs | p90 µs | p99 µs | mean µs |");
@@ -46,14 +50,14 @@ internal static class HttpSessionReads
         var sessions = new List<(string, string)>(count);
         for (int i = 0; i < count; i++)
         {
-            string user = $"bench-{run}-{round}-{i}"; // one user per session: the per-user rate limit never bites
-            using HttpRequestMessage create = Request(HttpMethod.Post, "/sessions", user, new { userId = user, agentId = "bench_agent", title = $"session {i}", context = new { round, i } });
+            string user = $"bench-{run}-{round}-{i}"; // one user per session, as a service's sessions are spread
+            using HttpRequestMessage create = Request(HttpMethod.Post, "/sessions", new { userId = user, agentId = "bench_agent", title = $"session {i}", context = new { round, i } });
             using HttpResponseMessage created = await http.SendAsync(create);
             created.EnsureSuccessStatusCode();
             string id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
             foreach (string text in (string[])["How do I read a file?", "Use File.ReadAllText."])
             {
-                using HttpRequestMessage add = Request(HttpMethod.Post, $"/sessions/{id}/messages", user, new { role = text.EndsWith('?') ? "user" : "assistant", content = text });
+                using HttpRequestMessage add = Request(HttpMethod.Post, $"/sessions/{id}/messages", new { role = text.EndsWith('?') ? "user" : "assistant", content = text });
                 using HttpResponseMessage added = await http.SendAsync(add);
                 added.EnsureSuccessStatusCode();
             }
@@ -69,7 +73,7 @@ internal static class HttpSessionReads
         var micros = new double[sessions.Count];
         for (int i = 0; i < sessions.Count; i++)
         {
-            using HttpRequestMessage request = Request(HttpMethod.Get, string.Format(CultureInfo.InvariantCulture, path, sessions[i].Id), sessions[i].User, body: null);
+            using HttpRequestMessage request = Request(HttpMethod.Get, string.Format(CultureInfo.InvariantCulture, path, sessions[i].Id), body: null);
             long start = Stopwatch.GetTimestamp();
             using HttpResponseMessage response = await http.SendAsync(request);
             byte[] body = await response.Content.ReadAsByteArrayAsync();
@@ -83,10 +87,9 @@ internal static class HttpSessionReads
         return micros;
     }
 
-    private static HttpRequestMessage Request(HttpMethod method, string path, string user, object? body)
+    private static HttpRequestMessage Request(HttpMethod method, string path, object? body)
     {
         var request = new HttpRequestMessage(method, path);
-        request.Headers.Add("X-User-Id", user);
         if (body is not null)
         {
             request.Content = JsonContent.Create(body);

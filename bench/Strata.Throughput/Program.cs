@@ -41,14 +41,16 @@ internal static class Program
         int http = Array.IndexOf(args, "--http");
         if (http >= 0)
         {
-            if (http + 1 >= args.Length || !Uri.TryCreate(args[http + 1], UriKind.Absolute, out Uri? service) || !service.IsLoopback)
+            string? token = Environment.GetEnvironmentVariable("STRATA_BENCH_TOKEN");
+            if (http + 1 >= args.Length || !Uri.TryCreate(args[http + 1], UriKind.Absolute, out Uri? service) || !service.IsLoopback || string.IsNullOrWhiteSpace(token))
             {
-                Console.Error.WriteLine("usage: Strata.Throughput --http http://127.0.0.1:5080 [--quick]   (a running samples/SessionApi on loopback)");
+                Console.Error.WriteLine("usage: STRATA_BENCH_TOKEN=<an admin token of the service> Strata.Throughput --http http://127.0.0.1:5080 [--quick]");
+                Console.Error.WriteLine("       (a running samples/SessionApi on loopback; the token: dotnet run --project samples/SessionApi -- token bench admin | tail -n 1)");
                 return 2;
             }
 
             PrintHeader("session reads through HTTP", quick);
-            await HttpSessionReads.RunAsync(service, quick);
+            await HttpSessionReads.RunAsync(service, token, quick);
             return 0;
         }
 
