@@ -25,7 +25,7 @@ namespace Strata.Tiering;
 /// The cache is a front over parts, each in its own folder: L1 with the fill-race versions (<c>Local/</c>,
 /// <c>Coherence/</c>), the Redis side (<c>Remote/</c>), the circuit breaker and the repairs (<c>Resilience/</c>), the
 /// backplane (<c>Backplane/</c>) and the get-or-set flights (<c>GetOrSet/</c>). The operations are written once, in
-/// <see cref="CacheScope"/>. This class makes the parts, connects to Redis, reacts to the connection's events and
+/// <see cref="CacheScope"/>. This class makes the parts, connects to Redis in the background, reacts to the connection's events and
 /// disposes of it all.
 /// </para>
 /// <para>
@@ -51,13 +51,22 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
     /// <returns>Whether the write methods accept the key.</returns>
     public static bool IsValidKey(string? key) => KeyGuard.IsUsable(key);
 
-    private readonly IConnectionMultiplexer? _redis;
+    private static readonly TimeSpan s_reconnectInterval = TimeSpan.FromSeconds(1);
+
+    private readonly RemoteConnection? _remote;
     private readonly bool _ownsRedis;
+    private readonly Lock _connectGate = new(); // orders installing a connection made in the background with Dispose
     private readonly CacheMetrics _metrics;
     private readonly TimeSpan? _defaultTimeToLive;
     private readonly ConcurrentDictionary<string, CacheNamespace> _namespaces = new(StringComparer.Ordinal);
 
-    /// <summary>Creates a cache; connects to <see cref="TieredCacheOptions.Redis"/> when it is set.</summary>
+    /// <summary>
+    /// Creates a cache. When <see cref="TieredCacheOptions.Redis"/> is set it connects in the background: the
+    /// constructor never waits for Redis, the cache reports <see cref="TieredCacheState.Connecting"/> until the
+    /// connection and its subscription are made, and a Redis call issued meanwhile waits for them for up to
+    /// <see cref="TieredCacheOptions.OperationTimeout"/> (then it fails as a timeout and the circuit opens, as when
+    /// Redis is down: reads are served from L1, writes land there).
+    /// </summary>
     /// <param name="options">The settings.</param>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
     public TieredCache(TieredCacheOptions options)
@@ -65,7 +74,7 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
     {
     }
 
-    /// <summary>Creates a cache over a connection the caller owns (and disposes).</summary>
+    /// <summary>Creates a cache over a connection the caller owns (and disposes), and subscribes before it returns.</summary>
     /// <param name="options">The settings; <see cref="TieredCacheOptions.Redis"/> is ignored.</param>
     /// <param name="connection">The Redis connection.</param>
     public TieredCache(TieredCacheOptions options, IConnectionMultiplexer connection)
@@ -73,22 +82,27 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
     {
     }
 
-    private TieredCache((TieredCacheOptions Options, IConnectionMultiplexer? Connection, CacheParts Parts, CacheMetrics Metrics) built, bool ownsConnection)
+    private TieredCache((TieredCacheOptions Options, RemoteConnection? Remote, IConnectionMultiplexer? Given, CacheParts Parts, CacheMetrics Metrics) built, bool ownsConnection)
         : base(built.Parts, prefix: string.Empty, built.Options.DefaultTimeToLive, restartTimeToLiveOnUpdate: false, counters: null, built.Parts.Codec)
     {
         _metrics = built.Metrics;
         _defaultTimeToLive = built.Options.DefaultTimeToLive;
         _metrics.Register(this); // GetStatistics, all the instruments read, needs only L1
-        if (built.Connection is not { } connection)
+        if (built.Remote is null)
         {
             return;
         }
 
-        _redis = connection;
+        _remote = built.Remote;
         _ownsRedis = ownsConnection;
-        connection.ConnectionFailed += OnConnectionFailed;
-        connection.ConnectionRestored += OnConnectionRestored;
-        Parts.Backplane.Subscribe();
+        if (built.Given is { } given)
+        {
+            Install(given);
+        }
+        else
+        {
+            _ = Task.Run(() => ConnectInBackgroundAsync(Configuration(built.Options)));
+        }
     }
 
     /// <summary>Gets the cache's name (<see cref="TieredCacheOptions.Name"/>), the <c>cache</c> tag of its metrics.</summary>
@@ -96,8 +110,9 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
 
     /// <summary>Gets how the cache stands with Redis.</summary>
     public TieredCacheState State =>
-        _redis is null ? TieredCacheState.LocalOnly
-        : !_redis.IsConnected ? TieredCacheState.Disconnected
+        _remote is null ? TieredCacheState.LocalOnly
+        : !_remote.IsOpen || _remote.Multiplexer is not { } redis ? TieredCacheState.Connecting
+        : !redis.IsConnected ? TieredCacheState.Disconnected
         : Parts.Breaker.IsOpen ? TieredCacheState.Degraded
         : TieredCacheState.Connected;
 
@@ -227,14 +242,20 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
 
         _metrics.Unregister(this);
         Parts.Log.Dispose();
-        if (_redis is not null)
+        IConnectionMultiplexer? redis;
+        lock (_connectGate) // a connection still being made is disposed by ConnectInBackgroundAsync, which sees IsDisposed
         {
-            _redis.ConnectionFailed -= OnConnectionFailed;
-            _redis.ConnectionRestored -= OnConnectionRestored;
+            redis = _remote?.Multiplexer;
+        }
+
+        if (redis is not null)
+        {
+            redis.ConnectionFailed -= OnConnectionFailed;
+            redis.ConnectionRestored -= OnConnectionRestored;
             Parts.Backplane.Dispose();
             if (_ownsRedis)
             {
-                _redis.Dispose();
+                redis.Dispose();
             }
         }
 
@@ -248,26 +269,87 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
         return default;
     }
 
-    /// <summary>Validates the settings, makes the parts and, when the settings name a Redis, connects to it.</summary>
-    private static (TieredCacheOptions, IConnectionMultiplexer?, CacheParts, CacheMetrics) Build(TieredCacheOptions options, IConnectionMultiplexer? connection)
+    /// <summary>Validates the settings and makes the parts; a cache over <paramref name="connection"/> or with a Redis setting gets a connection holder.</summary>
+    private static (TieredCacheOptions, RemoteConnection?, IConnectionMultiplexer?, CacheParts, CacheMetrics) Build(TieredCacheOptions options, IConnectionMultiplexer? connection)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         if (connection is null && options.Redis is not null)
         {
-            ConfigurationOptions configuration = RedisConnectionString.Parse(options.Redis);
-            int timeout = (int)options.OperationTimeout.TotalMilliseconds;
-            configuration.AsyncTimeout = timeout;
-            configuration.SyncTimeout = timeout;
-            configuration.ConnectTimeout = Math.Max(timeout, 5000); // a first connect may take longer than one command
-            // The default backlog: commands issued while a connection is still being made wait for it (bounded by the
-            // operation timeout). Failing them at once instead opened the circuit on start-up races; failing fast
-            // while Redis is really down is the circuit breaker's job.
-            connection = ConnectionMultiplexer.Connect(configuration);
+            _ = Configuration(options); // a malformed setting throws here, in the constructor, not in the background
         }
 
+        RemoteConnection? remote = connection is not null || options.Redis is not null ? new RemoteConnection() : null;
         CacheMetrics metrics = CacheMetrics.For(options.MeterFactory);
-        return (options, connection, new CacheParts(options, connection, metrics), metrics);
+        return (options, remote, connection, new CacheParts(options, remote, metrics), metrics);
+    }
+
+    private static ConfigurationOptions Configuration(TieredCacheOptions options)
+    {
+        ConfigurationOptions configuration = RedisConnectionString.Parse(options.Redis!);
+        int timeout = (int)options.OperationTimeout.TotalMilliseconds;
+        configuration.AsyncTimeout = timeout;
+        configuration.SyncTimeout = timeout;
+        configuration.ConnectTimeout = Math.Max(timeout, 5000); // a first connect may take longer than one command
+        // The default backlog: commands issued while a connection is being remade wait for it (bounded by the
+        // operation timeout). Failing them at once instead opened the circuit on reconnect races; failing fast while
+        // Redis is really down is the circuit breaker's job.
+        return configuration;
+    }
+
+    /// <summary>
+    /// Connects, then installs the connection. With <see cref="ConfigurationOptions.AbortOnConnectFail"/> off the
+    /// connect completes after its first attempt even when Redis cannot be reached, and the multiplexer keeps retrying
+    /// by itself; should it throw all the same, it is tried again every second until the cache is disposed.
+    /// </summary>
+    private async Task ConnectInBackgroundAsync(ConfigurationOptions configuration)
+    {
+        while (!Parts.IsDisposed)
+        {
+            try
+            {
+                ConnectionMultiplexer connection = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
+                if (!Install(connection))
+                {
+                    connection.Dispose(); // disposed while connecting
+                }
+
+                return;
+            }
+            catch (Exception ex) when (ex is RedisException or System.Net.Sockets.SocketException or ArgumentException)
+            {
+                Parts.Log.RemoteDown(ex);
+            }
+
+            try
+            {
+                await Task.Delay(s_reconnectInterval, Parts.Disposing).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Attaches a connection, follows its events, subscribes, and lets Redis calls through.</summary>
+    /// <returns>False when the cache was disposed first; the connection is then not used.</returns>
+    private bool Install(IConnectionMultiplexer connection)
+    {
+        lock (_connectGate)
+        {
+            if (Parts.IsDisposed)
+            {
+                return false;
+            }
+
+            _remote!.Attach(connection);
+            connection.ConnectionFailed += OnConnectionFailed;
+            connection.ConnectionRestored += OnConnectionRestored;
+            Parts.Backplane.Subscribe(); // before the calls waiting on the connection go on: they then fill L1 under a subscription
+            _remote.Open();
+            return true;
+        }
     }
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) =>

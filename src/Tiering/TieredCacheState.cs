@@ -14,4 +14,10 @@ public enum TieredCacheState
 
     /// <summary>Redis cannot be reached: reads are served from L1 and writes land in L1.</summary>
     Disconnected = 3,
+
+    /// <summary>
+    /// Redis is configured and the first connection is still being made (in the background): a Redis call waits for it
+    /// for up to the operation timeout, then the cache behaves as <see cref="Disconnected"/>.
+    /// </summary>
+    Connecting = 4,
 }

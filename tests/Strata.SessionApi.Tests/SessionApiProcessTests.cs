@@ -70,6 +70,30 @@ public sealed partial class SessionApiProcessTests
         Assert.Matches(@"Path: /health.*StatusCode: 200|StatusCode: 200.*Path: /health", log.Replace('\n', ' ')); // the request's own line
     }
 
+    [Fact]
+    public async Task SilentRedis_TheServiceListensBeforeTheConnectIsMade_AndReportsNotReady()
+    {
+        using var silent = new Strata.Testing.SilentServer(); // the connect waits for a handshake that never comes
+        string url = $"http://127.0.0.1:{FreePort()}";
+        using Service service = Service.Start(
+            new()
+            {
+                ["ASPNETCORE_URLS"] = url,
+                ["REDIS_URL"] = $"redis://{silent.Configuration}",
+                ["Strata__Provider"] = "Redis",
+                ["Strata__OperationTimeout"] = "00:00:30", // and so the connect timeout: a slow start still finds it Connecting
+            },
+            []);
+
+        Assert.Equal(HttpStatusCode.OK, await service.GetAsync($"{url}/health/live"));
+        using var client = new HttpClient();
+        string ready = await client.GetStringAsync($"{url}/health/ready");
+
+        // Listening while the cache still reports Connecting: the start did not wait for Redis.
+        Assert.Contains("\"Degraded\"", ready, StringComparison.Ordinal);
+        Assert.Contains("\"Connecting\"", ready, StringComparison.Ordinal);
+    }
+
     [GeneratedRegex(@"(?m)^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ")]
     private static partial Regex TimestampedLine();
 

@@ -27,7 +27,7 @@ internal sealed class Backplane : IDisposable
 {
     private static readonly TimeSpan s_resubscribeInterval = TimeSpan.FromSeconds(1);
 
-    private readonly IConnectionMultiplexer? _redis;
+    private readonly RemoteConnection? _remote;
     private readonly LocalTier _l1;
     private readonly CircuitBreaker _breaker;
     private readonly TieredCounters _counters;
@@ -38,16 +38,16 @@ internal sealed class Backplane : IDisposable
     private long _sent;
     private long _received;
 
-    /// <param name="redis">The connection; null for an L1-only cache, whose backplane does nothing.</param>
+    /// <param name="remote">The connection; null for an L1-only cache, whose backplane does nothing. It is attached before <see cref="Subscribe"/>.</param>
     /// <param name="enabled">Whether invalidations are published and received (<see cref="TieredCacheOptions.Backplane"/>).</param>
     /// <param name="keyPrefix">The key prefix, which names the channel.</param>
     /// <param name="l1">Where received invalidations apply.</param>
     /// <param name="breaker">Measures and records the subscription's calls.</param>
     /// <param name="counters">Counts messages that cannot be decoded.</param>
-    internal Backplane(IConnectionMultiplexer? redis, bool enabled, string keyPrefix, LocalTier l1, CircuitBreaker breaker, TieredCounters counters)
+    internal Backplane(RemoteConnection? remote, bool enabled, string keyPrefix, LocalTier l1, CircuitBreaker breaker, TieredCounters counters)
     {
-        _redis = redis;
-        Enabled = redis is not null && enabled;
+        _remote = remote;
+        Enabled = remote is not null && enabled;
         Channel = RedisChannel.Literal(keyPrefix + "__invalidate");
         _l1 = l1;
         _breaker = breaker;
@@ -179,7 +179,7 @@ internal sealed class Backplane : IDisposable
     {
         try
         {
-            await _redis!.GetSubscriber().PublishAsync(Channel, writer.WrittenMemory).ConfigureAwait(false);
+            await _remote!.Multiplexer!.GetSubscriber().PublishAsync(Channel, writer.WrittenMemory).ConfigureAwait(false);
         }
         finally
         {
@@ -200,13 +200,13 @@ internal sealed class Backplane : IDisposable
             RemoteCall call = _breaker.Begin(RemoteOperation.Subscribe);
             try
             {
-                ChannelMessageQueue subscription = _redis!.GetSubscriber().Subscribe(Channel);
+                ChannelMessageQueue subscription = _remote!.Multiplexer!.GetSubscriber().Subscribe(Channel);
                 subscription.OnMessage(message => Apply((byte[]?)message.Message ?? []));
                 Volatile.Write(ref _subscription, subscription);
                 _breaker.Succeeded(call);
                 return true;
             }
-            catch (Exception ex) when (_breaker.Records(ex, call, opensCircuit: !_redis!.IsConnected))
+            catch (Exception ex) when (_breaker.Records(ex, call, opensCircuit: !_remote!.Multiplexer!.IsConnected))
             {
                 return false; // see the remarks: the circuit opens only when the connection is down
             }

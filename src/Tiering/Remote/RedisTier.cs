@@ -36,10 +36,11 @@ internal sealed class RedisTier
     private readonly TieredLog _log;
     private bool? _isCluster;
 
-    internal RedisTier(IConnectionMultiplexer connection, string keyPrefix, Lifetimes lifetimes, TieredCounters counters, TieredLog log)
+    private readonly RemoteConnection _remote;
+
+    internal RedisTier(RemoteConnection remote, string keyPrefix, Lifetimes lifetimes, TieredCounters counters, TieredLog log)
     {
-        Connection = connection;
-        Database = connection.GetDatabase();
+        _remote = remote;
         KeyPrefix = keyPrefix;
         _prefix = Encoding.UTF8.GetBytes(keyPrefix);
         _lifetimes = lifetimes;
@@ -47,9 +48,10 @@ internal sealed class RedisTier
         _log = log;
     }
 
-    internal IConnectionMultiplexer Connection { get; }
+    /// <summary>Gets the connection; used only by commands, which the circuit breaker runs once it is open.</summary>
+    internal IConnectionMultiplexer Connection => _remote.Multiplexer!;
 
-    internal IDatabase Database { get; }
+    internal IDatabase Database => _remote.Database;
 
     /// <summary>Gets the prefix of every key, as configured.</summary>
     internal string KeyPrefix { get; }
@@ -64,7 +66,12 @@ internal sealed class RedisTier
                 return known;
             }
 
-            IServer[] servers = Connection.GetServers();
+            if (_remote.Multiplexer is not { } connection)
+            {
+                return false; // not connected yet: unknown, and not settled
+            }
+
+            IServer[] servers = connection.GetServers();
             bool cluster = servers.Any(server => server.ServerType == ServerType.Cluster);
             if (servers.Any(server => server.IsConnected))
             {

@@ -29,6 +29,8 @@ internal sealed class CircuitBreaker
     private readonly TimeProvider _time;
     private readonly long _breakTicks;
     private readonly bool _configured;
+    private readonly RemoteConnection? _remote;
+    private readonly TimeSpan _connectWait;
     private readonly string _cacheName;
     private readonly CacheMetrics _metrics;
     private readonly TieredLog _log;
@@ -38,15 +40,18 @@ internal sealed class CircuitBreaker
     private int _reportedDown; // 1 from a failure (or lost connection) until Redis answers again: logs once per change
     private int _stopped;
 
-    /// <param name="configured">Whether Redis is configured at all; without it <see cref="CanCall"/> is always false.</param>
+    /// <param name="remote">The connection; null when Redis is not configured, and then <see cref="CanCall"/> is always false.</param>
+    /// <param name="connectWait">How long a call waits for a connection that is still being made before it fails as a timeout.</param>
     /// <param name="breakDuration">How long the circuit stays open after an availability failure.</param>
     /// <param name="time">The clock of the circuit.</param>
     /// <param name="cacheName">The <c>cache</c> tag of the measurements.</param>
     /// <param name="metrics">Where round trips are measured.</param>
     /// <param name="log">Where changes of state are logged.</param>
-    internal CircuitBreaker(bool configured, TimeSpan breakDuration, TimeProvider time, string cacheName, CacheMetrics metrics, TieredLog log)
+    internal CircuitBreaker(RemoteConnection? remote, TimeSpan connectWait, TimeSpan breakDuration, TimeProvider time, string cacheName, CacheMetrics metrics, TieredLog log)
     {
-        _configured = configured;
+        _configured = remote is not null;
+        _remote = remote;
+        _connectWait = connectWait;
         _time = time;
         _breakTicks = Math.Max(1, (long)(breakDuration.TotalSeconds * time.TimestampFrequency));
         _cacheName = cacheName;
@@ -84,6 +89,11 @@ internal sealed class CircuitBreaker
         RemoteCall call = Begin(operation);
         try
         {
+            if (_remote is { IsOpen: false } remote)
+            {
+                await WaitForConnectionAsync(remote, cancellationToken).ConfigureAwait(false);
+            }
+
             T result = await command(state).WaitAsync(cancellationToken).ConfigureAwait(false);
             Succeeded(call);
             return new Reply<T>(true, result);
@@ -101,6 +111,11 @@ internal sealed class CircuitBreaker
         RemoteCall call = Begin(operation);
         try
         {
+            if (_remote is { IsOpen: false } remote)
+            {
+                await WaitForConnectionAsync(remote, cancellationToken).ConfigureAwait(false);
+            }
+
             await command(state).WaitAsync(cancellationToken).ConfigureAwait(false);
             Succeeded(call);
             return true;
@@ -173,6 +188,22 @@ internal sealed class CircuitBreaker
         if (Volatile.Read(ref _reportedDown) != 0 && Interlocked.Exchange(ref _reportedDown, 0) != 0)
         {
             _log.RemoteUp();
+        }
+    }
+
+    /// <summary>
+    /// Waits for the first connection, as StackExchange.Redis's backlog holds a command issued while it connects, and
+    /// fails as a timeout after the operation timeout (opening the circuit, so later calls do not wait too).
+    /// </summary>
+    private async Task WaitForConnectionAsync(RemoteConnection remote, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await remote.Ready.WaitAsync(_connectWait, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"Redis is still connecting after {_connectWait.TotalMilliseconds:0} ms.", ex);
         }
     }
 

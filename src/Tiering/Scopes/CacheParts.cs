@@ -1,7 +1,6 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
-using StackExchange.Redis;
 
 namespace Strata.Tiering;
 
@@ -15,14 +14,17 @@ internal sealed class CacheParts
     private readonly CancellationTokenSource _disposing = new();
     private int _disposed;
 
-    internal CacheParts(TieredCacheOptions options, IConnectionMultiplexer? connection, CacheMetrics metrics)
+    /// <param name="options">The settings.</param>
+    /// <param name="connection">The Redis connection, perhaps still being made; null for an L1-only cache.</param>
+    /// <param name="metrics">Where the cache is measured.</param>
+    internal CacheParts(TieredCacheOptions options, RemoteConnection? connection, CacheMetrics metrics)
     {
         Name = options.Name;
         Codec = new ValueCodec(options.Serializer, options.JsonSerializerOptions is { } json ? new SystemTextJsonCacheSerializer(json) : null, options.CompressionThreshold);
         Log = new TieredLog(options.Logger, options.TimeProvider);
         Lifetimes = new Lifetimes(options.TimeProvider, options.FailSafeMaxDuration);
         L1 = new LocalTier(options, tiered: connection is not null);
-        Breaker = new CircuitBreaker(connection is not null, options.CircuitBreakDuration, options.TimeProvider, Name, metrics, Log);
+        Breaker = new CircuitBreaker(connection, options.OperationTimeout, options.CircuitBreakDuration, options.TimeProvider, Name, metrics, Log);
         Backplane = new Backplane(connection, options.Backplane, options.KeyPrefix, L1, Breaker, Counters);
         if (connection is not null)
         {

@@ -16,8 +16,8 @@ public sealed class BackplaneTests : IDisposable
     public BackplaneTests()
     {
         _l1 = new LocalTier(new TieredCacheOptions { TimeProvider = _time }, tiered: false);
-        var breaker = new CircuitBreaker(configured: false, TimeSpan.FromSeconds(1), _time, "test", CacheMetrics.For(null), new TieredLog(null, _time));
-        _backplane = new global::Strata.Tiering.Backplane(redis: null, enabled: true, "p:", _l1, breaker, _counters);
+        var breaker = new CircuitBreaker(remote: null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), _time, "test", CacheMetrics.For(null), new TieredLog(null, _time));
+        _backplane = new global::Strata.Tiering.Backplane(remote: null, enabled: true, "p:", _l1, breaker, _counters);
         foreach (string key in new[] { "a", "b", "user:1", "user:2", "order:1" })
         {
             _l1.Set(key, new LocalEntry(key, LocalEntry.Forever), life: null);

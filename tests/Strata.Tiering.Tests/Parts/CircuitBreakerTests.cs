@@ -82,6 +82,63 @@ public class CircuitBreakerTests
         Assert.False(stopped.CanCall);
     }
 
-    private CircuitBreaker NewBreaker(bool configured = true) =>
-        new(configured, TimeSpan.FromSeconds(2), _time, "test", CacheMetrics.For(null), new TieredLog(_logger, _time));
+    [Fact]
+    public async Task CallWhileConnecting_WaitsForTheConnection_ThenRuns()
+    {
+        var remote = new RemoteConnection();
+        CircuitBreaker breaker = NewBreaker(remote, connectWait: TimeSpan.FromMinutes(5));
+        int ran = 0;
+
+        ValueTask<Reply<int>> pending = breaker.CallAsync(RemoteOperation.Get, 0, _ => Task.FromResult(Interlocked.Increment(ref ran)), CancellationToken.None);
+        await Task.Delay(50);
+        Assert.False(pending.IsCompleted);
+        Assert.Equal(0, Volatile.Read(ref ran)); // nothing reaches a connection that does not exist yet
+
+        remote.Open();
+        Assert.Equal(new Reply<int>(true, 1), await pending);
+        Assert.True(breaker.CanCall);
+    }
+
+    [Fact]
+    public async Task CallWhileConnecting_FailsAsATimeoutAfterTheWait_AndOpensTheCircuit()
+    {
+        CircuitBreaker breaker = NewBreaker(new RemoteConnection(), connectWait: TimeSpan.FromMilliseconds(20));
+        int ran = 0;
+
+        Reply<int> reply = await breaker.CallAsync(RemoteOperation.Get, 0, _ => Task.FromResult(Interlocked.Increment(ref ran)), CancellationToken.None);
+        bool ok = await breaker.RunAsync(RemoteOperation.Set, 0, _ => Task.FromResult(Interlocked.Increment(ref ran)), CancellationToken.None);
+
+        Assert.False(reply.Ok);
+        Assert.False(ok);
+        Assert.Equal(0, ran);
+        Assert.Equal(2, breaker.Errors);
+        Assert.True(breaker.IsOpen);
+        Assert.Single(_logger.Entries, entry => entry.EventId == 1); // down, logged once
+    }
+
+    [Fact]
+    public async Task CallWhileConnecting_StopsWaitingWhenItsCallerCancels()
+    {
+        CircuitBreaker breaker = NewBreaker(new RemoteConnection(), connectWait: TimeSpan.FromMinutes(5));
+        using var cancel = new CancellationTokenSource();
+
+        ValueTask<Reply<int>> pending = breaker.CallAsync(RemoteOperation.Get, 0, static _ => Task.FromResult(1), cancel.Token);
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await pending);
+        Assert.Equal(0, breaker.Errors); // the caller's choice, not Redis's failure
+        Assert.False(breaker.IsOpen);
+    }
+
+    private CircuitBreaker NewBreaker(bool configured = true) => NewBreaker(configured ? Opened() : null, TimeSpan.FromSeconds(1));
+
+    private CircuitBreaker NewBreaker(RemoteConnection? remote, TimeSpan connectWait) =>
+        new(remote, connectWait, TimeSpan.FromSeconds(2), _time, "test", CacheMetrics.For(null), new TieredLog(_logger, _time));
+
+    private static RemoteConnection Opened()
+    {
+        var remote = new RemoteConnection();
+        remote.Open();
+        return remote;
+    }
 }
