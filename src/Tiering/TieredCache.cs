@@ -82,7 +82,7 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
     {
     }
 
-    private TieredCache((TieredCacheOptions Options, RemoteConnection? Remote, IConnectionMultiplexer? Given, CacheParts Parts, CacheMetrics Metrics) built, bool ownsConnection)
+    private TieredCache((TieredCacheOptions Options, RemoteConnection? Remote, IConnectionMultiplexer? Given, ConfigurationOptions? Configuration, CacheParts Parts, CacheMetrics Metrics) built, bool ownsConnection)
         : base(built.Parts, prefix: string.Empty, built.Options.DefaultTimeToLive, restartTimeToLiveOnUpdate: false, counters: null, built.Parts.Codec)
     {
         _metrics = built.Metrics;
@@ -101,7 +101,7 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
         }
         else
         {
-            _ = Task.Run(() => ConnectInBackgroundAsync(Configuration(built.Options)));
+            _ = Task.Run(() => ConnectInBackgroundAsync(built.Configuration!));
         }
     }
 
@@ -269,19 +269,19 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
         return default;
     }
 
-    /// <summary>Validates the settings and makes the parts; a cache over <paramref name="connection"/> or with a Redis setting gets a connection holder.</summary>
-    private static (TieredCacheOptions, RemoteConnection?, IConnectionMultiplexer?, CacheParts, CacheMetrics) Build(TieredCacheOptions options, IConnectionMultiplexer? connection)
+    /// <summary>
+    /// Validates the settings and makes the parts; a cache over <paramref name="connection"/> or with a Redis setting
+    /// gets a connection holder, and the latter its connection's configuration (a malformed setting throws here, in the
+    /// constructor, not in the background).
+    /// </summary>
+    private static (TieredCacheOptions, RemoteConnection?, IConnectionMultiplexer?, ConfigurationOptions?, CacheParts, CacheMetrics) Build(TieredCacheOptions options, IConnectionMultiplexer? connection)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (connection is null && options.Redis is not null)
-        {
-            _ = Configuration(options); // a malformed setting throws here, in the constructor, not in the background
-        }
-
-        RemoteConnection? remote = connection is not null || options.Redis is not null ? new RemoteConnection() : null;
+        ConfigurationOptions? configuration = connection is null && options.Redis is not null ? Configuration(options) : null;
+        RemoteConnection? remote = connection is not null || configuration is not null ? new RemoteConnection() : null;
         CacheMetrics metrics = CacheMetrics.For(options.MeterFactory);
-        return (options, remote, connection, new CacheParts(options, remote, metrics), metrics);
+        return (options, remote, connection, configuration, new CacheParts(options, remote, metrics), metrics);
     }
 
     private static ConfigurationOptions Configuration(TieredCacheOptions options)

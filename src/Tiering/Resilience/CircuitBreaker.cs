@@ -28,7 +28,6 @@ internal sealed class CircuitBreaker
 {
     private readonly TimeProvider _time;
     private readonly long _breakTicks;
-    private readonly bool _configured;
     private readonly RemoteConnection? _remote;
     private readonly TimeSpan _connectWait;
     private readonly string _cacheName;
@@ -49,7 +48,6 @@ internal sealed class CircuitBreaker
     /// <param name="log">Where changes of state are logged.</param>
     internal CircuitBreaker(RemoteConnection? remote, TimeSpan connectWait, TimeSpan breakDuration, TimeProvider time, string cacheName, CacheMetrics metrics, TieredLog log)
     {
-        _configured = remote is not null;
         _remote = remote;
         _connectWait = connectWait;
         _time = time;
@@ -60,7 +58,7 @@ internal sealed class CircuitBreaker
     }
 
     /// <summary>Gets whether Redis may be called now: configured, not stopped, and the circuit closed.</summary>
-    internal bool CanCall => _configured && Volatile.Read(ref _stopped) == 0 && !IsOpen;
+    internal bool CanCall => _remote is not null && Volatile.Read(ref _stopped) == 0 && !IsOpen;
 
     /// <summary>Gets whether the circuit is open.</summary>
     internal bool IsOpen
@@ -89,11 +87,7 @@ internal sealed class CircuitBreaker
         RemoteCall call = Begin(operation);
         try
         {
-            if (_remote is { IsOpen: false } remote)
-            {
-                await WaitForConnectionAsync(remote, cancellationToken).ConfigureAwait(false);
-            }
-
+            await ConnectedAsync(cancellationToken).ConfigureAwait(false);
             T result = await command(state).WaitAsync(cancellationToken).ConfigureAwait(false);
             Succeeded(call);
             return new Reply<T>(true, result);
@@ -111,11 +105,7 @@ internal sealed class CircuitBreaker
         RemoteCall call = Begin(operation);
         try
         {
-            if (_remote is { IsOpen: false } remote)
-            {
-                await WaitForConnectionAsync(remote, cancellationToken).ConfigureAwait(false);
-            }
-
+            await ConnectedAsync(cancellationToken).ConfigureAwait(false);
             await command(state).WaitAsync(cancellationToken).ConfigureAwait(false);
             Succeeded(call);
             return true;
@@ -192,14 +182,18 @@ internal sealed class CircuitBreaker
     }
 
     /// <summary>
-    /// Waits for the first connection, as StackExchange.Redis's backlog holds a command issued while it connects, and
-    /// fails as a timeout after the operation timeout (opening the circuit, so later calls do not wait too).
+    /// Completes at once once the connection is open (a completed task: nothing allocated); before that, waits for the
+    /// first connection, as StackExchange.Redis's backlog holds a command issued while it connects, and fails as a
+    /// timeout after the operation timeout (opening the circuit, so later calls do not wait too).
     /// </summary>
-    private async Task WaitForConnectionAsync(RemoteConnection remote, CancellationToken cancellationToken)
+    private Task ConnectedAsync(CancellationToken cancellationToken) =>
+        _remote is null || _remote.IsOpen ? Task.CompletedTask : WaitForConnectionAsync(_remote.Ready, cancellationToken);
+
+    private async Task WaitForConnectionAsync(Task ready, CancellationToken cancellationToken)
     {
         try
         {
-            await remote.Ready.WaitAsync(_connectWait, cancellationToken).ConfigureAwait(false);
+            await ready.WaitAsync(_connectWait, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException ex)
         {
