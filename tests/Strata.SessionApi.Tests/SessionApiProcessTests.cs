@@ -8,6 +8,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading.Tasks;
+using Strata.Testing;
 using Xunit;
 
 namespace Strata.SessionApi.Tests;
@@ -73,7 +74,7 @@ public sealed partial class SessionApiProcessTests
     [Fact]
     public async Task SilentRedis_TheServiceListensBeforeTheConnectIsMade_AndReportsNotReady()
     {
-        using var silent = new Strata.Testing.SilentServer(); // the connect waits for a handshake that never comes
+        using var silent = new SilentServer(); // the connect waits for a handshake that never comes
         string url = $"http://127.0.0.1:{FreePort()}";
         using Service service = Service.Start(
             new()
@@ -161,23 +162,28 @@ public sealed partial class SessionApiProcessTests
         public async Task<HttpStatusCode> GetAsync(string url)
         {
             using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            var deadline = Stopwatch.StartNew();
-            while (true)
-            {
-                if (_process.HasExited)
+            HttpStatusCode status = default;
+            await Eventually.True(
+                async () =>
                 {
-                    Assert.Fail($"the service exited ({_process.ExitCode}): {StandardError}");
-                }
+                    if (_process.HasExited)
+                    {
+                        Assert.Fail($"the service exited ({_process.ExitCode}): {StandardError}");
+                    }
 
-                try
-                {
-                    return (await client.GetAsync(url)).StatusCode;
-                }
-                catch (HttpRequestException) when (deadline.Elapsed < StartLimit)
-                {
-                    await Task.Delay(100);
-                }
-            }
+                    try
+                    {
+                        status = (await client.GetAsync(url)).StatusCode;
+                        return true;
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return false; // not listening yet
+                    }
+                },
+                $"the service to answer {url}",
+                StartLimit.TotalSeconds);
+            return status;
         }
 
         public async Task<int> ExitAsync()
@@ -190,22 +196,20 @@ public sealed partial class SessionApiProcessTests
         /// <summary>Waits until standard output satisfies <paramref name="condition"/>; the output so far.</summary>
         public async Task<string> OutputWhenAsync(Func<string, bool> condition)
         {
-            var deadline = Stopwatch.StartNew();
-            while (true)
-            {
-                string text;
-                lock (_output)
+            string text = string.Empty;
+            await Eventually.True(
+                () =>
                 {
-                    text = _output.ToString();
-                }
+                    lock (_output)
+                    {
+                        text = _output.ToString();
+                    }
 
-                if (condition(text) || deadline.Elapsed > StartLimit)
-                {
-                    return text;
-                }
-
-                await Task.Delay(50);
-            }
+                    return condition(text);
+                },
+                "the service's output",
+                StartLimit.TotalSeconds);
+            return text;
         }
 
         public void Dispose()

@@ -33,6 +33,7 @@ internal sealed class CacheParts
         }
 
         Repairs = new RepairDrain(connection is not null, Removals!, L1, Breaker, Log, options.CircuitBreakDuration, _disposing.Token);
+        Writes = new RemoteWrites(this);
     }
 
     internal string Name { get; }
@@ -59,6 +60,9 @@ internal sealed class CacheParts
     internal Removals? Removals { get; }
 
     internal RepairDrain Repairs { get; }
+
+    /// <summary>Gets the Redis half of every write, with its invalidation, settle and repair.</summary>
+    internal RemoteWrites Writes { get; }
 
     internal FlightTable Flights { get; } = new();
 

@@ -104,7 +104,7 @@ public abstract partial class CacheScope
             }
 
             handedOver = true;
-            Reply<bool> reply = await WriteAndInvalidateAsync(
+            Reply<bool> reply = await _writes.WriteAndInvalidateAsync(
                 RemoteOperation.SetMany,
                 (L2: _l2!, Keys: keys, Envelopes: envelopes, lifetime.Life),
                 static async s =>
@@ -160,7 +160,7 @@ public abstract partial class CacheScope
             return local;
         }
 
-        Reply<long> reply = await WriteAndInvalidateAsync(
+        Reply<long> reply = await _writes.WriteAndInvalidateAsync(
             RemoteOperation.RemoveMany, (L2: _l2!, Keys: full), static s => s.L2.UnlinkAsync(s.Keys), InvalidationKind.Keys, full, cancellationToken).ConfigureAwait(false);
         if (!reply.Ok)
         {

@@ -44,7 +44,7 @@ public abstract partial class CacheScope
         // refills it with Redis's new time to live.
         bool local = _l1.TryPeekFresh(full, out _);
         _local.Remove(full);
-        Reply<bool> reply = await WriteAndInvalidateAsync(
+        Reply<bool> reply = await _writes.WriteAndInvalidateAsync(
             RemoteOperation.Expire,
             (L2: _l2!, Key: full, Scope: _prefix, Lifetime: lifetime, TimeToLive: newTimeToLive),
             static s => s.L2.ExpireAsync(s.Key, s.Scope, s.Lifetime, s.TimeToLive),

@@ -97,7 +97,7 @@ public abstract partial class CacheScope
                 throw;
             }
 
-            Reply<bool> written = await WriteAndInvalidateAsync(
+            Reply<bool> written = await _writes.WriteAndInvalidateAsync(
                 RemoteOperation.Update,
                 (L2: _l2, Key: key, Scope: _prefix, Read: raw, Envelope: envelope, Px: px),
                 static async s =>

@@ -34,9 +34,9 @@ public abstract partial class CacheScope
     private readonly LocalCache<LocalEntry> _local;
     private readonly RedisTier? _l2;
     private readonly CircuitBreaker _breaker;
-    private readonly Backplane _backplane;
     private readonly Removals? _removals;
     private readonly RepairDrain _repairs;
+    private readonly RemoteWrites _writes;
     private readonly TieredCounters _counters;
     private readonly TieredLog _log;
     private readonly Lifetimes _lifetimes;
@@ -58,9 +58,9 @@ public abstract partial class CacheScope
         _local = parts.L1.Cache;
         _l2 = parts.L2;
         _breaker = parts.Breaker;
-        _backplane = parts.Backplane;
         _removals = parts.Removals;
         _repairs = parts.Repairs;
+        _writes = parts.Writes;
         _counters = parts.Counters;
         _log = parts.Log;
         _lifetimes = parts.Lifetimes;
@@ -207,7 +207,7 @@ public abstract partial class CacheScope
         string full = ValidKey(key);
         WriteMark mark = _l1.Versions.BeginWrite(full);
         bool local = _local.TryRemove(full, out LocalEntry? removed) && _l1.IsFresh(removed);
-        Reply<bool> reply = await RemoveRemoteAsync(full, mark, RemoteOperation.Remove, static s => s.L2.RemoveAsync(s.Key), cancellationToken).ConfigureAwait(false);
+        Reply<bool> reply = await _writes.RemoveAsync(full, mark, RemoteOperation.Remove, static s => s.L2.RemoveAsync(s.Key), cancellationToken).ConfigureAwait(false);
         return reply.Ok ? reply.Value : local;
     }
 
@@ -242,30 +242,8 @@ public abstract partial class CacheScope
         string full = ValidKey(key);
         WriteMark mark = _l1.Versions.BeginWrite(full);
         CacheResult<T> local = _local.TryRemove(full, out LocalEntry? entry) && _l1.IsFresh(entry) ? LocalResult<T>(entry) : CacheResult<T>.Miss;
-        Reply<RedisValue> reply = await RemoveRemoteAsync(full, mark, RemoteOperation.GetAndRemove, static s => s.L2.Database.StringGetDeleteAsync(s.L2.Key(s.Key)), cancellationToken).ConfigureAwait(false);
+        Reply<RedisValue> reply = await _writes.RemoveAsync(full, mark, RemoteOperation.GetAndRemove, static s => s.L2.Database.StringGetDeleteAsync(s.L2.Key(s.Key)), cancellationToken).ConfigureAwait(false);
         return reply.Ok ? _l2!.DecodeRemoved<T>(_codec, reply.Value) : local;
-    }
-
-    /// <summary>
-    /// The Redis half of removing one key whose L1 half is done (<paramref name="mark"/> noted before it): the command
-    /// with the invalidation, then the settle; a repair when Redis cannot be called or fails. Not ok then: the caller
-    /// answers from L1.
-    /// </summary>
-    private async ValueTask<Reply<TResult>> RemoveRemoteAsync<TResult>(string key, WriteMark mark, RemoteOperation operation, Func<(RedisTier L2, string Key), Task<TResult>> command, CancellationToken cancellationToken)
-    {
-        if (!_breaker.CanCall)
-        {
-            _repairs.Record(RepairKind.Key, key);
-            return default;
-        }
-
-        Reply<TResult> reply = await WriteAndInvalidateAsync(operation, (L2: _l2!, Key: key), command, key, cancellationToken).ConfigureAwait(false);
-        if (reply.Ok)
-        {
-            _l1.Settle(key, mark);
-        }
-
-        return reply;
     }
 
     /// <summary>
@@ -350,69 +328,11 @@ public abstract partial class CacheScope
             return default;
         }
 
-        return WriteRemoteAsync(key, mark, envelope, lifetime.Life, groups, cancellationToken);
+        return _writes.SetAsync(key, mark, envelope, lifetime.Life, _prefix, groups, cancellationToken);
     }
 
     private async ValueTask RemoveLeftOutAsync(string key, WriteMark mark, CancellationToken cancellationToken) =>
-        await RemoveRemoteAsync(key, mark, RemoteOperation.Remove, static s => s.L2.RemoveAsync(s.Key), cancellationToken).ConfigureAwait(false);
-
-    private async ValueTask WriteRemoteAsync(string key, WriteMark mark, PooledBufferWriter envelope, TimeSpan? life, string[]? groups, CancellationToken cancellationToken)
-    {
-        Reply<bool> reply = await WriteAndInvalidateAsync(
-            RemoteOperation.Set,
-            (L2: _l2!, Key: key, Envelope: envelope, Life: life, Scope: _prefix, Groups: groups),
-            static async s =>
-            {
-                try
-                {
-                    await s.L2.SetAsync(s.Key, s.Envelope.WrittenMemory, s.Life, s.Scope, s.Groups).ConfigureAwait(false);
-                    return true;
-                }
-                finally
-                {
-                    BufferWriterPool.Return(s.Envelope); // Redis has answered or failed: nothing reads the buffer any more
-                }
-            },
-            key,
-            cancellationToken).ConfigureAwait(false);
-        if (reply.Ok)
-        {
-            _l1.Settle(key, mark);
-        }
-    }
-
-    /// <summary>
-    /// Sends a command pipelined with the invalidation of <paramref name="key"/> (one round trip) and waits for both; a
-    /// Redis failure, even one thrown while the command is issued, is counted, and the key recorded for repair (whether
-    /// Redis applied the command is unknown).
-    /// </summary>
-    private ValueTask<Reply<TResult>> WriteAndInvalidateAsync<TState, TResult>(RemoteOperation operation, TState state, Func<TState, Task<TResult>> command, string key, CancellationToken cancellationToken) =>
-        WriteAndInvalidateAsync(operation, state, command, InvalidationKind.Key, [key], cancellationToken);
-
-    private async ValueTask<Reply<TResult>> WriteAndInvalidateAsync<TState, TResult>(RemoteOperation operation, TState state, Func<TState, Task<TResult>> command, InvalidationKind kind, string[] keys, CancellationToken cancellationToken)
-    {
-        if (_parts.BeforeRemoteWrite is { } hook)
-        {
-            await hook().ConfigureAwait(false);
-        }
-
-        Reply<TResult> reply = await _breaker.CallAsync(
-            operation,
-            (State: state, Command: command, Backplane: _backplane, Kind: kind, Keys: keys),
-            static async s =>
-            {
-                Task<TResult> result = s.Command(s.State);
-                await Task.WhenAll(result, s.Backplane.PublishAsync(s.Kind, s.Keys)).ConfigureAwait(false);
-                return await result.ConfigureAwait(false); // already complete
-            },
-            cancellationToken).ConfigureAwait(false);
-        if (!reply.Ok)
-        {
-            _repairs.RecordKeys(keys);
-        }
-
-        return reply;
-    }
+        await _writes.RemoveAsync(key, mark, RemoteOperation.Remove, static s => s.L2.RemoveAsync(s.Key), cancellationToken).ConfigureAwait(false);
 
     private async ValueTask<CacheResult<T>> ReadRemoteAsync<T>(string key, LocalEntry? stale, CancellationToken cancellationToken, bool fillLocal = true)
     {
