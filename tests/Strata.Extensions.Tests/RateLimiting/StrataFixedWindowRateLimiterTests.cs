@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
+using System.Threading;
 using System.Threading.RateLimiting;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
@@ -22,8 +23,10 @@ using Xunit;
 namespace Strata.Extensions.Tests.RateLimiting;
 
 /// <summary>The fixed-window limiter whose counts live in the cache.</summary>
-public class StrataFixedWindowRateLimiterTests(SingleRedis redis) : IClassFixture<SingleRedis>
+public class StrataFixedWindowRateLimiterTests(SingleRedis redis, ClusterRedis cluster) : IClassFixture<SingleRedis>, IClassFixture<ClusterRedis>
 {
+    private string Servers(string kind) => kind == "cluster" ? cluster.Configuration : redis.Configuration;
+
     private static StrataFixedWindowRateLimiterOptions PerMinute(int limit, TimeProvider? time = null) =>
         new() { PermitLimit = limit, Window = TimeSpan.FromMinutes(1), TimeProvider = time };
 
@@ -107,14 +110,153 @@ public class StrataFixedWindowRateLimiterTests(SingleRedis redis) : IClassFixtur
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task RedisUnreachable_FollowsAllowWhenUnavailable(bool allow)
+    public async Task RedisUnreachable_EachInstanceGoesOnAloneWithinTheLimit_OrRefuses(bool allow)
     {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero));
         await using var cache = new TieredCache(new TieredCacheOptions { Redis = "127.0.0.1:1", Backplane = false, OperationTimeout = TimeSpan.FromMilliseconds(200) });
-        using var limiter = new StrataFixedWindowRateLimiter(cache, "u", new() { PermitLimit = 1, Window = TimeSpan.FromMinutes(1), AllowWhenUnavailable = allow });
+        using var limiter = new StrataFixedWindowRateLimiter(cache, "u", new() { PermitLimit = 2, Window = TimeSpan.FromMinutes(1), AllowWhenUnavailable = allow, TimeProvider = time });
 
-        using RateLimitLease lease = await limiter.AcquireAsync();
+        bool[] granted = [(await limiter.AcquireAsync()).IsAcquired, (await limiter.AcquireAsync()).IsAcquired, (await limiter.AcquireAsync()).IsAcquired];
+        time.Advance(TimeSpan.FromMinutes(1));
+        bool nextWindow = (await limiter.AcquireAsync()).IsAcquired;
 
-        Assert.Equal(allow, lease.IsAcquired);
+        // Allowed, the instance counts alone: the limit per window, then refusals, then a fresh window.
+        Assert.Equal(allow ? [true, true, false] : [false, false, false], granted);
+        Assert.Equal(allow, nextWindow);
+    }
+
+    [Theory]
+    [InlineData("single")]
+    [InlineData("cluster")]
+    public async Task Tiered_FourInstancesUnderContention_GrantExactlyTheLimit(string kind)
+    {
+        string prefix = TestHosts.UniquePrefix();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        TieredCache[] instances = Enumerable.Range(0, 4).Select(_ => new TieredCache(new TieredCacheOptions { Redis = Servers(kind), KeyPrefix = prefix })).ToArray();
+        try
+        {
+            StrataFixedWindowRateLimiter[] limiters = instances.Select(c => new StrataFixedWindowRateLimiter(c, "api-key-9", PerMinute(500, time))).ToArray();
+            await AllConnected(instances); // a reservation timing out while connecting would make an instance count alone, as documented
+
+            // 4 x 250 callers, each asking until refused, as the ASP.NET Core middleware asks: at once, then async.
+            int[] granted = await Task.WhenAll(Enumerable.Range(0, 1000).Select(i => Task.Run(async () =>
+            {
+                StrataFixedWindowRateLimiter limiter = limiters[i % 4];
+                int mine = 0;
+                while (true)
+                {
+                    using RateLimitLease attempt = limiter.AttemptAcquire();
+                    using RateLimitLease lease = attempt.IsAcquired ? attempt : await limiter.AcquireAsync();
+                    if (!lease.IsAcquired)
+                    {
+                        Assert.True(lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan _));
+                        return mine;
+                    }
+
+                    mine++;
+                }
+            })));
+
+            Assert.Equal(500, granted.Sum()); // no overshoot, and with demand left everywhere nothing is stranded
+            Assert.Equal(500, limiters.Sum(l => l.GetStatistics()!.TotalSuccessfulLeases));
+            Assert.All(limiters, l => Assert.Equal(0, l.GetStatistics()!.CurrentAvailablePermits));
+        }
+        finally
+        {
+            foreach (TieredCache instance in instances)
+            {
+                await instance.DisposeAsync();
+            }
+        }
+    }
+
+    private static Task AllConnected(TieredCache[] instances) =>
+        Eventually.True(() => instances.All(c => c.State == TieredCacheState.Connected), "every instance connected", 30);
+
+    [Fact]
+    public async Task Tiered_UnevenDemand_NeverOvershoots_AndStrandsAtMostTheDocumentedBatches()
+    {
+        string prefix = TestHosts.UniquePrefix();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        TieredCache[] instances = Enumerable.Range(0, 4).Select(_ => new TieredCache(new TieredCacheOptions { Redis = redis.Configuration, KeyPrefix = prefix })).ToArray();
+        try
+        {
+            await AllConnected(instances);
+            var random = new Random(2112);
+            for (int trial = 0; trial < 40; trial++)
+            {
+                int limit = random.Next(1, 400);
+                int[] demand = Enumerable.Range(0, 4).Select(_ => random.Next(0, limit)).ToArray();
+                StrataFixedWindowRateLimiter[] limiters = instances.Select(c => new StrataFixedWindowRateLimiter(c, $"trial-{trial}", PerMinute(limit, time))).ToArray();
+
+                // Each instance sends its demand in concurrent bursts of up to 8.
+                int[] granted = await Task.WhenAll(limiters.Select(async (limiter, i) =>
+                {
+                    int mine = 0;
+                    for (int sent = 0; sent < demand[i]; sent += 8)
+                    {
+                        RateLimitLease[] burst = await Task.WhenAll(Enumerable.Range(0, Math.Min(8, demand[i] - sent)).Select(_ => limiter.AcquireAsync().AsTask()));
+                        mine += burst.Count(l => l.IsAcquired);
+                    }
+
+                    return mine;
+                }));
+
+                int expected = Math.Min(limit, demand.Sum());
+                Assert.InRange(granted.Sum(), expected - (4 * Math.Max(1, limit / 8)), limit); // the remarks' bounds
+                if (demand.Sum() <= limit)
+                {
+                    Assert.Equal(demand.Sum(), granted.Sum()); // within the limit every request is granted
+                }
+            }
+        }
+        finally
+        {
+            foreach (TieredCache instance in instances)
+            {
+                await instance.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Tiered_AfterAReservation_AttemptAcquireDecidesAtOnce_AndRoundTripsGrowLogarithmically()
+    {
+        string prefix = TestHosts.UniquePrefix();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var cache = new TieredCache(new TieredCacheOptions { Redis = redis.Configuration, KeyPrefix = prefix });
+        using var limiter = new StrataFixedWindowRateLimiter(cache, "u", PerMinute(1000, time));
+
+        int roundTrips = 0;
+        for (int i = 0; i < 300; i++)
+        {
+            using RateLimitLease attempt = limiter.AttemptAcquire(); // with Redis it can only succeed from the local allowance
+            if (!attempt.IsAcquired)
+            {
+                roundTrips++;
+                using RateLimitLease lease = await limiter.AcquireAsync();
+                Assert.True(lease.IsAcquired);
+            }
+        }
+
+        // Batches 1, 2, 4, ..., 64, then 125 (an eighth of the limit): 9 reservations cover 300 requests.
+        Assert.Equal(9, roundTrips);
+
+        time.Advance(TimeSpan.FromMinutes(1)); // a new window: the allowance left from the last one is gone
+        using RateLimitLease inNewWindow = limiter.AttemptAcquire();
+        Assert.False(inNewWindow.IsAcquired);
+        Assert.True((await limiter.AcquireAsync()).IsAcquired);
+    }
+
+    [Fact]
+    public async Task WaitingForAReservation_StopsWhenCancelled()
+    {
+        using var silent = new SilentServer(); // the reservation waits for a connection that never comes
+        await using var cache = new TieredCache(new TieredCacheOptions { Redis = silent.Configuration, Backplane = false, OperationTimeout = TimeSpan.FromSeconds(30) });
+        using var limiter = new StrataFixedWindowRateLimiter(cache, "u", PerMinute(10));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await limiter.AcquireAsync(1, cancel.Token));
     }
 
     [Fact]
