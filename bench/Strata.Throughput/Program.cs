@@ -54,10 +54,17 @@ internal static class Program
             return 0;
         }
 
+        int load = Array.IndexOf(args, "--load");
+        if (load >= 0)
+        {
+            return await RunLoadAsync(args, load);
+        }
+
         int plotsAt = Array.IndexOf(args, "--plots");
         if (args.Where((a, i) => i != plotsAt + 1 || plotsAt < 0).Any(a => a is not ("--quick" or "--smoke" or "--tiered" or "--getorset" or "--plots")) || (plotsAt >= 0 && plotsAt + 1 >= args.Length))
         {
             Console.Error.WriteLine("usage: Strata.Throughput [--quick | --smoke] [--plots <dir>] [--tiered | --getorset | --http <service url>]");
+            Console.Error.WriteLine("       Strata.Throughput --load <service url> [--seconds 30] [--connections 32] [--mix 70,10,20] [--sessions 1000]");
             return 2;
         }
 
@@ -138,6 +145,26 @@ internal static class Program
     }
 
     /// <summary>Prints a run's title, date and machine: every mode's output starts this way.</summary>
+    /// <summary><c>--load URL [--seconds N] [--connections N] [--mix R,M,A] [--sessions N]</c>: a mixed load on a running samples/SessionApi.</summary>
+    private static async Task<int> RunLoadAsync(string[] args, int at)
+    {
+        string? token = Environment.GetEnvironmentVariable("STRATA_BENCH_TOKEN");
+        string Option(string name, string fallback) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        int[] mix = Option("--mix", "70,10,20").Split(',').Select(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v : -1).ToArray();
+        bool parsed = int.TryParse(Option("--seconds", "30"), NumberStyles.None, CultureInfo.InvariantCulture, out int seconds) & seconds > 0
+            & int.TryParse(Option("--connections", "32"), NumberStyles.None, CultureInfo.InvariantCulture, out int connections) & connections > 0
+            & int.TryParse(Option("--sessions", "1000"), NumberStyles.None, CultureInfo.InvariantCulture, out int sessions) & sessions > 0;
+        if (at + 1 >= args.Length || !Uri.TryCreate(args[at + 1], UriKind.Absolute, out Uri? service) || !service.IsLoopback || string.IsNullOrWhiteSpace(token)
+            || !parsed || mix.Length != 3 || mix.Any(p => p < 0) || mix.Sum() != 100)
+        {
+            Console.Error.WriteLine("usage: STRATA_BENCH_TOKEN=<an admin token of the service> Strata.Throughput --load http://127.0.0.1:5080 [--seconds 30] [--connections 32] [--mix 70,10,20] [--sessions 1000]");
+            Console.Error.WriteLine("       (the mix: percent session reads, message reads, appends; run the service with RateLimit__PermitLimit and Sessions__MaxMessages above the run's requests)");
+            return 2;
+        }
+
+        return await SessionLoad.RunAsync(new SessionLoadSettings(service, token, seconds, connections, (mix[0], mix[1], mix[2]), sessions));
+    }
+
     private static void PrintHeader(string what, bool quick)
     {
         Console.WriteLine($"# Strata {what} ({(quick ? "quick" : "full")} run)");

@@ -24,7 +24,9 @@ namespace Strata.Sessions;
 /// </para>
 /// <para>
 /// Writes that read before they write (a message against the limit, a context merge) run in one immediate transaction,
-/// so two processes sharing the file cannot both take the last message slot. A file database is put in WAL mode, so
+/// so two processes sharing the file cannot both take the last message slot. Message appends go through a single
+/// writer that commits the appends queued meanwhile in one transaction (up to 256): they share one WAL sync instead of
+/// each waiting for its own and for the others' write lock. A file database is put in WAL mode, so
 /// readers never wait for the writer.
 /// </para>
 /// <para>
@@ -46,6 +48,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     private SqliteConnection? _keepAlive;
     private volatile bool _initialized;
     private readonly SemaphoreSlim _initializing = new(1, 1);
+    private readonly SqliteAppendWriter _appends;
 
     /// <summary>Creates a store on the database of <paramref name="connectionString"/> (for example <c>Data Source=sessions.db</c>).</summary>
     /// <param name="connectionString">A <c>Microsoft.Data.Sqlite</c> connection string.</param>
@@ -80,6 +83,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         builder.ForeignKeys = true;
         _connectionString = builder.ToString();
         _isFile = !memory;
+        _appends = new SqliteAppendWriter(OpenAsync);
     }
 
     /// <summary>Creates a store on a shared in-memory database: every store of the same name in the process sees the same data.</summary>
@@ -90,6 +94,9 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         return new SqliteSessionStore(new SqliteConnectionStringBuilder { DataSource = name, Mode = SqliteOpenMode.Memory, Cache = SqliteCacheMode.Shared }.ToString());
     }
+
+    /// <summary>Gets the transactions the append writer has committed, for tests of the grouping.</summary>
+    internal long AppendCommits => _appends.Commits;
 
     /// <inheritdoc />
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
@@ -204,44 +211,16 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<ChatSession?> AddMessageAsync(Guid id, MessageRole role, string content, string metadataJson, DateTimeOffset now, int maxMessages, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Appends go through one writer that commits all those queued meanwhile in one transaction (see the class
+    /// remarks); the message limit stays exact, and the task completes once its message is committed.
+    /// </remarks>
+    public Task<ChatSession?> AddMessageAsync(Guid id, MessageRole role, string content, string metadataJson, DateTimeOffset now, int maxMessages, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(metadataJson);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 1);
-        SqliteConnection connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
-            ChatSession? updated;
-            using (SqliteCommand update = Command(connection, transaction, $"UPDATE sessions SET message_count = message_count + 1, updated_at = $now, last_activity_at = $now WHERE id = $id AND {NotDeleted} AND message_count < $max RETURNING {Columns}"))
-            {
-                update.Parameters.AddWithValue("$id", Text(id));
-                update.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-                update.Parameters.AddWithValue("$max", maxMessages);
-                updated = await ReadOneAsync(update, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (updated is null)
-            {
-                ChatSession? current = await ReadSessionAsync(connection, transaction, id, cancellationToken).ConfigureAwait(false);
-                return current is null || current.Status == SessionStatus.Deleted ? null : throw new SessionMessageLimitException(id, maxMessages);
-            }
-
-            using (SqliteCommand insert = Command(connection, transaction, "INSERT INTO messages (session_id, sequence, role, content, metadata, created_at) VALUES ($id, $sequence, $role, $content, $metadata, $created)"))
-            {
-                insert.Parameters.AddWithValue("$id", Text(id));
-                insert.Parameters.AddWithValue("$sequence", updated.MessageCount);
-                insert.Parameters.AddWithValue("$role", (int)role);
-                insert.Parameters.AddWithValue("$content", content);
-                insert.Parameters.AddWithValue("$metadata", metadataJson);
-                insert.Parameters.AddWithValue("$created", now.ToUnixTimeMilliseconds());
-                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            transaction.Commit();
-            return updated;
-        }
+        return _appends.AddAsync(id, role, content, metadataJson, now, maxMessages, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -424,9 +403,10 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         }
     }
 
-    /// <summary>Closes the connection that keeps an in-memory database alive.</summary>
+    /// <summary>Takes no more writes and closes the connection that keeps an in-memory database alive; appends already queued are still written.</summary>
     public void Dispose()
     {
+        _ = _appends.CompleteAsync();
         _keepAlive?.Dispose();
         _keepAlive = null;
         _initializing.Dispose();

@@ -58,7 +58,12 @@ internal sealed class CircuitBreaker
     }
 
     /// <summary>Gets whether Redis may be called now: configured, not stopped, and the circuit closed.</summary>
-    internal bool CanCall => _remote is not null && Volatile.Read(ref _stopped) == 0 && !IsOpen;
+    /// <remarks>
+    /// Once an open circuit's break is over, the first caller to ask is let through as the probe, and the circuit is
+    /// opened again for everyone else until the probe's answer closes it (or its failure keeps it open): while Redis
+    /// stays down, one call per break waits for the timeout, not every call made meanwhile.
+    /// </remarks>
+    internal bool CanCall => _remote is not null && Volatile.Read(ref _stopped) == 0 && MayCall();
 
     /// <summary>Gets whether the circuit is open.</summary>
     internal bool IsOpen
@@ -68,6 +73,24 @@ internal sealed class CircuitBreaker
             long openUntil = Volatile.Read(ref _openUntil);
             return openUntil != 0 && openUntil > _time.GetTimestamp();
         }
+    }
+
+    /// <summary>
+    /// Gets whether Redis may be called, without taking the probe of a circuit whose break is over: for the repair
+    /// drain, which looks before each step of a pass and whose own calls close or reopen the circuit like a probe's.
+    /// </summary>
+    internal bool MayTry => _remote is not null && Volatile.Read(ref _stopped) == 0 && !IsOpen;
+
+    private bool MayCall()
+    {
+        long openUntil = Volatile.Read(ref _openUntil);
+        if (openUntil == 0)
+        {
+            return true;
+        }
+
+        long now = _time.GetTimestamp();
+        return openUntil <= now && Interlocked.CompareExchange(ref _openUntil, now + _breakTicks, openUntil) == openUntil; // the probe
     }
 
     /// <summary>Gets the number of failed calls.</summary>

@@ -144,7 +144,7 @@ internal sealed class RepairDrain
         var keys = new List<KeyValuePair<RemoteRepair, long>>(Batch);
         foreach (KeyValuePair<RemoteRepair, long> pending in _repairs.Snapshot())
         {
-            if (!_breaker.CanCall)
+            if (!_breaker.MayTry)
             {
                 return;
             }
@@ -166,7 +166,7 @@ internal sealed class RepairDrain
             }
         }
 
-        if (keys.Count > 0 && _breaker.CanCall)
+        if (keys.Count > 0 && _breaker.MayTry)
         {
             await RepairKeysAsync(keys).ConfigureAwait(false);
         }

@@ -156,7 +156,7 @@ public abstract partial class CacheScope
             return new ValueTask<CacheResult<T>>(local);
         }
 
-        ValueTask<CacheResult<T>> read = ReadRemoteAsync<T>(full, stale, cancellationToken, fillLocal: (flags & CacheEntryFlags.DisableLocalWrite) == 0);
+        ValueTask<CacheResult<T>> read = ReadRemoteAsync<T>(full, stale, cancellationToken, fillLocal: (flags & CacheEntryFlags.DisableLocalWrite) == 0, allowed: true);
         return _namespace is null ? read : CountedAsync(read, _namespace);
     }
 
@@ -334,10 +334,12 @@ public abstract partial class CacheScope
     private async ValueTask RemoveLeftOutAsync(string key, WriteMark mark, CancellationToken cancellationToken) =>
         await _writes.RemoveAsync(key, mark, RemoteOperation.Remove, static s => s.L2.RemoveAsync(s.Key), cancellationToken).ConfigureAwait(false);
 
-    private async ValueTask<CacheResult<T>> ReadRemoteAsync<T>(string key, LocalEntry? stale, CancellationToken cancellationToken, bool fillLocal = true)
+    // allowed: the caller has just been let through by CircuitBreaker.CanCall, which is not asked twice (a second look
+    // would not find the probe the first one took).
+    private async ValueTask<CacheResult<T>> ReadRemoteAsync<T>(string key, LocalEntry? stale, CancellationToken cancellationToken, bool fillLocal = true, bool allowed = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (!_breaker.CanCall)
+        if (!allowed && !_breaker.CanCall)
         {
             return FailSafe<T>(stale);
         }

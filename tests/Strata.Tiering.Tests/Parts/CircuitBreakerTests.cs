@@ -32,6 +32,44 @@ public class CircuitBreakerTests
     }
 
     [Fact]
+    public async Task AfterTheBreak_OneCallerProbes_TheOthersSkipRedisUntilItAnswers()
+    {
+        CircuitBreaker breaker = NewBreaker();
+        await breaker.CallAsync(RemoteOperation.Get, 0, static _ => Task.FromException<int>(new TimeoutException()), CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(2.5));
+
+        Assert.True(breaker.CanCall);  // the probe
+        Assert.False(breaker.CanCall); // everyone else, while it is out
+        Assert.False(breaker.MayTry);  // the repair drain too
+        Assert.True(breaker.IsOpen);
+
+        await breaker.CallAsync(RemoteOperation.Get, 0, static _ => Task.FromException<int>(new TimeoutException()), CancellationToken.None);
+        Assert.False(breaker.CanCall); // it failed: another break
+        _time.Advance(TimeSpan.FromSeconds(2.5));
+        Assert.True(breaker.CanCall);  // the next probe
+        Reply<int> answered = await breaker.CallAsync(RemoteOperation.Get, 0, static _ => Task.FromResult(1), CancellationToken.None);
+
+        Assert.True(answered.Ok);
+        Assert.False(breaker.IsOpen);
+        Assert.True(breaker.CanCall);
+        Assert.True(breaker.CanCall); // closed: everyone calls
+    }
+
+    [Fact]
+    public async Task ProbeThatNeverCalls_BlocksForOneBreakOnly()
+    {
+        CircuitBreaker breaker = NewBreaker();
+        await breaker.CallAsync(RemoteOperation.Get, 0, static _ => Task.FromException<int>(new TimeoutException()), CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(2.5));
+        Assert.True(breaker.CanCall); // taken, and then abandoned without a call
+
+        _time.Advance(TimeSpan.FromSeconds(2.5));
+
+        Assert.True(breaker.MayTry);
+        Assert.True(breaker.CanCall);
+    }
+
+    [Fact]
     public async Task ErrorReply_IsCountedAndLogged_ButLeavesTheCircuitClosed()
     {
         CircuitBreaker breaker = NewBreaker();
