@@ -82,6 +82,32 @@ public sealed class SqliteAppendWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task AnAppendThatFails_FailsAlone_TheRestOfItsBatchIsWritten()
+    {
+        using var store = new SqliteSessionStore(FileConnection);
+        ChatSession session = NewSession();
+        await store.InsertAsync(session);
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(FileConnection))
+        {
+            connection.Open();
+            using var trigger = connection.CreateCommand();
+            trigger.CommandText = "CREATE TRIGGER poison BEFORE INSERT ON messages WHEN NEW.content = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END";
+            trigger.ExecuteNonQuery();
+        }
+
+        Task<ChatSession?>[] adds = Enumerable.Range(0, 60).Select(i =>
+            store.AddMessageAsync(session.Id, MessageRole.User, i == 30 ? "poison" : $"m{i}", "{}", DateTimeOffset.UnixEpoch, maxMessages: 1000)).ToArray();
+        await Task.WhenAll(adds.Select(a => a.ContinueWith(_ => { }, TaskScheduler.Default)));
+
+        Assert.IsType<Microsoft.Data.Sqlite.SqliteException>(adds[30].Exception!.InnerException);
+        Assert.Equal(59, adds.Count(a => a.IsCompletedSuccessfully));
+        var messages = await store.ListMessagesAsync(session.Id);
+        Assert.Equal(Enumerable.Range(1, 59), messages.Select(m => m.Sequence)); // the failed one took no sequence
+        Assert.DoesNotContain(messages, m => m.Content == "poison");
+        Assert.Equal(59, (await store.GetAsync(session.Id))!.MessageCount);
+    }
+
+    [Fact]
     public async Task CancelledBeforeItIsWritten_WritesNothing_AndAfterDisposeAppendsAreRefused()
     {
         var store = new SqliteSessionStore(FileConnection);
