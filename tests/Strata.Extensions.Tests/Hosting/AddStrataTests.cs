@@ -84,7 +84,8 @@ public class AddStrataTests(SingleRedis redis) : IClassFixture<SingleRedis>
 
         await Eventually.True(async () => await Subscribers(server, channel) == 1, "the cache's subscription after start-up");
         TieredCache cache = host.Cache();
-        Assert.Equal(TieredCacheState.Connected, cache.State);
+        // Redis counts the subscriber a moment before its confirmation reaches the cache and the state turns Connected.
+        await Eventually.True(() => cache.State == TieredCacheState.Connected, "the cache to report Connected", 10);
         await cache.SetAsync("k", "v");
         Assert.True(await observer.GetDatabase().KeyExistsAsync(settings["Strata:KeyPrefix"] + "k"));
 
