@@ -19,7 +19,8 @@ internal static class JsonObjects
         JsonElement element;
         try
         {
-            element = JsonSerializer.Deserialize<JsonElement>(json);
+            using JsonDocument document = JsonDocument.Parse(json); // the parser, not the serializer: no reflection
+            element = document.RootElement.Clone();
         }
         catch (JsonException ex)
         {
