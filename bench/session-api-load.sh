@@ -5,7 +5,10 @@
 # starts the service on a SQLite file in a temporary folder, and runs `Strata.Throughput --load` (default: 30 s,
 # 32 connections, 70 % session reads, 10 % message reads, 20 % appends, 1000 sessions). With --drill, 8 s into the load
 # Redis is frozen (SIGSTOP) for 5 s, then killed (SIGKILL) and started again on the same port 1 s later. Prints the
-# load's table, its requests per second, and "5xx N, failed N, lost writes N"; exits non-zero when one is not 0.
+# load's table and its requests per second. Then:
+#   stale reads: acknowledged appends that reading the session back through the service did not show (its cache);
+#   lost writes: acknowledged appends missing from the database itself, looked up after the service has stopped.
+# Exits non-zero on any 5xx, failed request or lost write.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=tiered
@@ -44,7 +47,7 @@ REDIS_URL="$redis_url" Auth__SigningKey=$key RateLimit__PermitLimit=100000000 Se
 service_pid=$!
 until curl -s -o /dev/null "http://127.0.0.1:$port/health/live"; do sleep 0.05; done
 echo "service $mode on 127.0.0.1:$port${redis_url:+, Redis $redis_url}"
-STRATA_BENCH_TOKEN=$token dotnet bench/Strata.Throughput/bin/Release/net10.0/Strata.Throughput.dll --load "http://127.0.0.1:$port" "$@" | tee "$work/load.log" &
+STRATA_BENCH_TOKEN=$token dotnet bench/Strata.Throughput/bin/Release/net10.0/Strata.Throughput.dll --load "http://127.0.0.1:$port" --acknowledged "$work/acknowledged.tsv" "$@" | tee "$work/load.log" &
 load_pid=$!
 if [[ "$mode" == drill ]]; then
   until grep -q "load started" "$work/load.log" 2>/dev/null; do sleep 0.05; done
@@ -55,4 +58,15 @@ fi
 status=0
 wait $load_pid || status=$?
 if grep -q "fail: " "$work/service.log"; then echo "service errors logged:"; grep -A3 "fail: " "$work/service.log" | head -20; fi
+kill "$service_pid"; wait "$service_pid" 2>/dev/null || true; service_pid=""
+lost=$(python3 - "$work/sessions.db" "$work/acknowledged.tsv" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+stored = set(db.execute("SELECT session_id, content FROM messages"))
+acknowledged = [tuple(line.rstrip("\n").split("\t", 1)) for line in open(sys.argv[2], encoding="utf-8") if line.strip()]
+print(sum(1 for pair in acknowledged if pair not in stored))
+PY
+)
+echo "lost writes $lost (acknowledged appends missing from the database)"
+[ "$lost" = 0 ] || status=1
 exit $status

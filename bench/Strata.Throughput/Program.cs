@@ -157,12 +157,13 @@ internal static class Program
         if (at + 1 >= args.Length || !Uri.TryCreate(args[at + 1], UriKind.Absolute, out Uri? service) || !service.IsLoopback || string.IsNullOrWhiteSpace(token)
             || !parsed || mix.Length != 3 || mix.Any(p => p < 0) || mix.Sum() != 100)
         {
-            Console.Error.WriteLine("usage: STRATA_BENCH_TOKEN=<an admin token of the service> Strata.Throughput --load http://127.0.0.1:5080 [--seconds 30] [--connections 32] [--mix 70,10,20] [--sessions 1000]");
+            Console.Error.WriteLine("usage: STRATA_BENCH_TOKEN=<an admin token of the service> Strata.Throughput --load http://127.0.0.1:5080 [--seconds 30] [--connections 32] [--mix 70,10,20] [--sessions 1000] [--acknowledged FILE]");
             Console.Error.WriteLine("       (the mix: percent session reads, message reads, appends; run the service with RateLimit__PermitLimit and Sessions__MaxMessages above the run's requests)");
             return 2;
         }
 
-        return await SessionLoad.RunAsync(new SessionLoadSettings(service, token, seconds, connections, (mix[0], mix[1], mix[2]), sessions));
+        string? acknowledged = Array.IndexOf(args, "--acknowledged") is int a and >= 0 && a + 1 < args.Length ? args[a + 1] : null;
+        return await SessionLoad.RunAsync(new SessionLoadSettings(service, token, seconds, connections, (mix[0], mix[1], mix[2]), sessions, acknowledged));
     }
 
     private static void PrintHeader(string what, bool quick)
