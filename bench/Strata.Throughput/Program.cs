@@ -64,7 +64,7 @@ internal static class Program
         if (args.Where((a, i) => i != plotsAt + 1 || plotsAt < 0).Any(a => a is not ("--quick" or "--smoke" or "--tiered" or "--getorset" or "--plots")) || (plotsAt >= 0 && plotsAt + 1 >= args.Length))
         {
             Console.Error.WriteLine("usage: Strata.Throughput [--quick | --smoke] [--plots <dir>] [--tiered | --getorset | --http <service url>]");
-            Console.Error.WriteLine("       Strata.Throughput --load <service url> [--seconds 30] [--connections 32] [--mix 70,10,20] [--sessions 1000]");
+            Console.Error.WriteLine("       Strata.Throughput --load <service url> [--seconds 30] [--connections 32] [--mix 70,10,20] [--sessions 1000] [--acknowledged FILE]");
             return 2;
         }
 
@@ -144,13 +144,12 @@ internal static class Program
         return 0;
     }
 
-    /// <summary>Prints a run's title, date and machine: every mode's output starts this way.</summary>
-    /// <summary><c>--load URL [--seconds N] [--connections N] [--mix R,M,A] [--sessions N]</c>: a mixed load on a running samples/SessionApi.</summary>
+    /// <summary><c>--load URL [--seconds N] [--connections N] [--mix R,M,A] [--sessions N] [--acknowledged FILE]</c>: a mixed load on a running samples/SessionApi.</summary>
     private static async Task<int> RunLoadAsync(string[] args, int at)
     {
         string? token = Environment.GetEnvironmentVariable("STRATA_BENCH_TOKEN");
-        string Option(string name, string fallback) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-        int[] mix = Option("--mix", "70,10,20").Split(',').Select(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v : -1).ToArray();
+        string? Option(string name, string? fallback) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        int[] mix = Option("--mix", "70,10,20")!.Split(',').Select(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v : -1).ToArray();
         bool parsed = int.TryParse(Option("--seconds", "30"), NumberStyles.None, CultureInfo.InvariantCulture, out int seconds) & seconds > 0
             & int.TryParse(Option("--connections", "32"), NumberStyles.None, CultureInfo.InvariantCulture, out int connections) & connections > 0
             & int.TryParse(Option("--sessions", "1000"), NumberStyles.None, CultureInfo.InvariantCulture, out int sessions) & sessions > 0;
@@ -162,10 +161,10 @@ internal static class Program
             return 2;
         }
 
-        string? acknowledged = Array.IndexOf(args, "--acknowledged") is int a and >= 0 && a + 1 < args.Length ? args[a + 1] : null;
-        return await SessionLoad.RunAsync(new SessionLoadSettings(service, token, seconds, connections, (mix[0], mix[1], mix[2]), sessions, acknowledged));
+        return await SessionLoad.RunAsync(new SessionLoadSettings(service, token, seconds, connections, (mix[0], mix[1], mix[2]), sessions, Option("--acknowledged", null)));
     }
 
+    /// <summary>Prints a run's title, date and machine: every mode's output starts this way.</summary>
     private static void PrintHeader(string what, bool quick)
     {
         Console.WriteLine($"# Strata {what} ({(quick ? "quick" : "full")} run)");

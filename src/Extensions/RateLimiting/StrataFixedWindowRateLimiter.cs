@@ -143,23 +143,13 @@ public sealed class StrataFixedWindowRateLimiter : RateLimiter
         Volatile.Write(ref _lastUsed, _time.GetTimestamp());
         while (true)
         {
-            Task<bool> reserving;
-            lock (_gate)
+            // Without Redis a reservation completes at once; with it, a round trip is needed and AcquireAsync decides.
+            if (DecideOrReserve(permitCount, reserve: _cache.State == TieredCacheState.LocalOnly, out Task<bool>? reserving) is { } decided)
             {
-                if (TryDecide(permitCount, out RateLimitLease? decided, out TimeSpan untilNextWindow))
-                {
-                    return decided;
-                }
-
-                if (_cache.State != TieredCacheState.LocalOnly)
-                {
-                    return NotDecided; // a round trip is needed: AcquireAsync decides
-                }
-
-                reserving = StartReserving(permitCount, untilNextWindow); // completes at once without Redis
+                return decided;
             }
 
-            if (!reserving.IsCompleted)
+            if (reserving is not { IsCompleted: true })
             {
                 return NotDecided;
             }
@@ -178,21 +168,34 @@ public sealed class StrataFixedWindowRateLimiter : RateLimiter
         Volatile.Write(ref _lastUsed, _time.GetTimestamp());
         while (true)
         {
-            Task<bool> reserving;
-            lock (_gate)
+            if (DecideOrReserve(permitCount, reserve: true, out Task<bool>? reserving) is { } decided)
             {
-                if (TryDecide(permitCount, out RateLimitLease? decided, out TimeSpan untilNextWindow))
-                {
-                    return decided;
-                }
-
-                reserving = StartReserving(permitCount, untilNextWindow);
+                return decided;
             }
 
-            if (!await reserving.WaitAsync(cancellationToken).ConfigureAwait(false))
+            if (!await reserving!.WaitAsync(cancellationToken).ConfigureAwait(false))
             {
                 return DecideAlone(permitCount);
             }
+        }
+    }
+
+    /// <summary>
+    /// Decides from what this instance knows, or, when a reservation must decide and <paramref name="reserve"/> allows,
+    /// gives the one to wait for (starting it if none is in flight).
+    /// </summary>
+    private RateLimitLease? DecideOrReserve(int permitCount, bool reserve, out Task<bool>? reserving)
+    {
+        lock (_gate)
+        {
+            if (TryDecide(permitCount, out RateLimitLease? decided, out TimeSpan untilNextWindow))
+            {
+                reserving = null;
+                return decided;
+            }
+
+            reserving = reserve ? StartReserving(permitCount, untilNextWindow) : null;
+            return null;
         }
     }
 

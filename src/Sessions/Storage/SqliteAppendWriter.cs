@@ -30,7 +30,7 @@ internal sealed class SqliteAppendWriter
     /// <summary>The most appends in one transaction.</summary>
     internal const int MaxBatch = 256;
 
-    private const string Increment = $"UPDATE sessions SET message_count = message_count + 1, updated_at = $now, last_activity_at = $now WHERE id = $id AND status <> 3 AND message_count < $max RETURNING {SqliteSessionStore.Columns}";
+    private const string Increment = $"UPDATE sessions SET message_count = message_count + 1, updated_at = $now, last_activity_at = $now WHERE id = $id AND {SqliteSessionStore.NotDeleted} AND message_count < $max RETURNING {SqliteSessionStore.Columns}";
     private const string Insert = "INSERT INTO messages (session_id, sequence, role, content, metadata, created_at) VALUES ($id, $sequence, $role, $content, $metadata, $created)";
 
     private readonly Channel<Append> _queue = Channel.CreateUnbounded<Append>(new UnboundedChannelOptions { SingleReader = true });
@@ -83,7 +83,7 @@ internal sealed class SqliteAppendWriter
                 batch.Clear();
                 while (batch.Count < MaxBatch && _queue.Reader.TryRead(out Append? append))
                 {
-                    if (!append.Completion.Task.IsCompleted && append.CancellationToken.IsCancellationRequested)
+                    if (append.CancellationToken.IsCancellationRequested)
                     {
                         append.Completion.TrySetCanceled(append.CancellationToken); // not begun: nothing was written
                     }
@@ -101,10 +101,7 @@ internal sealed class SqliteAppendWriter
         }
         finally
         {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
+            await CloseAsync(connection).ConfigureAwait(false);
         }
     }
 

@@ -40,7 +40,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     public const int SchemaVersion = 1;
 
     internal const string Columns = "id, user_id, agent_id, title, status, context, created_at, updated_at, last_activity_at, message_count";
-    private const string NotDeleted = "status <> 3";
+    internal const string NotDeleted = "status <> 3";
     private const string Order = "ORDER BY last_activity_at DESC, id DESC";
 
     private readonly string _connectionString;

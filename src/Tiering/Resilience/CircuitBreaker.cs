@@ -63,7 +63,7 @@ internal sealed class CircuitBreaker
     /// opened again for everyone else until the probe's answer closes it (or its failure keeps it open): while Redis
     /// stays down, one call per break waits for the timeout, not every call made meanwhile.
     /// </remarks>
-    internal bool CanCall => _remote is not null && Volatile.Read(ref _stopped) == 0 && MayCall();
+    internal bool CanCall => Usable && MayCall();
 
     /// <summary>Gets whether the circuit is open.</summary>
     internal bool IsOpen
@@ -79,7 +79,10 @@ internal sealed class CircuitBreaker
     /// Gets whether Redis may be called, without taking the probe of a circuit whose break is over: for the repair
     /// drain, which looks before each step of a pass and whose own calls close or reopen the circuit like a probe's.
     /// </summary>
-    internal bool MayTry => _remote is not null && Volatile.Read(ref _stopped) == 0 && !IsOpen;
+    internal bool MayTry => Usable && !IsOpen;
+
+    /// <summary>Gets whether Redis is configured and the cache not stopped.</summary>
+    private bool Usable => _remote is not null && Volatile.Read(ref _stopped) == 0;
 
     private bool MayCall()
     {
