@@ -137,6 +137,7 @@ smoke Strata.Benchmarks env STRATA_BENCH_REDIS="$STRATA_TEST_REDIS" dotnet run -
 smoke Strata.Throughput dotnet run -c Release --no-build --project bench/Strata.Throughput -- --smoke
 smoke SessionLoad bash bench/session-api-load.sh --seconds 3 --sessions 50   # fails on any 5xx, failed request or lost write
 smoke Packages bash eng/package-check.sh "$STRATA_TEST_REDIS"   # pack, check the packages, build and run a consumer from them
+smoke AotSmoke bash eng/aot-smoke.sh "$STRATA_TEST_REDIS"   # publish a Native AOT program on the libraries, run it on Redis
 smoke Strata.Fuzz dotnet run -c Release --no-build --project fuzz/Strata.Fuzz -- --replay --random 20000
 smoke Strata.Soak dotnet run -c Release --no-build --project fuzz/Strata.Fuzz -- --soak --operations 5000000
 smoke Strata.TieredSoak dotnet run -c Release --no-build --project fuzz/Strata.Fuzz -- --tiered-soak --redis "$STRATA_TEST_REDIS" --operations 200000

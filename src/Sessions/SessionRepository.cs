@@ -4,6 +4,8 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
+using MemoryPack;
+using MemoryPack.Formatters;
 using Strata.Tiering;
 
 namespace Strata.Sessions;
@@ -70,6 +72,13 @@ public sealed class SessionRepository
     private readonly TimeProvider _time;
     private readonly int _maxMessages;
     private readonly TimeSpan _idleExpiry;
+
+    /// <summary>
+    /// Registers the one MemoryPack formatter the repository's cached values need beyond those of its
+    /// <c>[MemoryPackable]</c> types: the session lists'. MemoryPack would make it by reflection, which a Native AOT build
+    /// cannot do; registered, the lists go through MemoryPack there as in a JIT build, in the same bytes.
+    /// </summary>
+    static SessionRepository() => MemoryPackFormatterProvider.Register(new InterfaceReadOnlyListFormatter<ChatSession>());
 
     /// <summary>Creates a repository over a store and a cache.</summary>
     /// <param name="store">The database.</param>

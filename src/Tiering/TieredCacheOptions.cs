@@ -60,7 +60,10 @@ public sealed class TieredCacheOptions
     /// MemoryPack where it knows the type (<c>[MemoryPackable]</c> types, primitives, strings, dates, and arrays and
     /// collections of them) and System.Text.Json for every other type, so any type can be cached without attributes.
     /// <c>byte[]</c> and <see cref="string"/> values are stored as they are either way. A namespace can have its own
-    /// (<see cref="TieredCache.Namespace"/>).
+    /// (<see cref="TieredCache.Namespace"/>). Under Native AOT, MemoryPack takes only the types whose formatters exist
+    /// without run-time code (unmanaged types, <c>[MemoryPackable]</c> types, strings, <see cref="Version"/>, <see cref="Uri"/>, arrays
+    /// of primitives); collections go through System.Text.Json, whose metadata must then come from
+    /// <see cref="JsonSerializerOptions"/>.
     /// </summary>
     /// <remarks>
     /// The envelope records which serializer wrote a value; a reader whose serializer for the type is another one (a

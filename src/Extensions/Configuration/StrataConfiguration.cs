@@ -27,14 +27,17 @@ internal sealed class StrataConfiguration(IServiceProvider services) : IConfigur
 
         ReadEnvironment(configuration, options);
         IConfigurationSection section = configuration.GetSection(StrataOptions.SectionName);
+        var settings = CacheSettings.From(options.Cache);
         try
         {
-            section.Bind(options.Cache);
+            section.Bind(settings);
         }
         catch (InvalidOperationException ex)
         {
             options.ConfigurationErrors.Add(ex.Message); // the binder's message names the key and the expected type
         }
+
+        settings.CopyTo(options.Cache);
 
         string? provider = section[nameof(StrataOptions.Provider)];
         if (!string.IsNullOrWhiteSpace(provider))

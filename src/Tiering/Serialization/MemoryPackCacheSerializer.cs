@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using MemoryPack;
 
 namespace Strata.Tiering;
@@ -28,5 +29,6 @@ public sealed class MemoryPackCacheSerializer : ICacheSerializer
     }
 
     /// <inheritdoc/>
+    [UnconditionalSuppressMessage("Trimming", "IL2091", Justification = "MemoryPack asks for every member of T to be kept for its reflection fallback. The types it can read without one are the ones it serializes: [MemoryPackable] types, whose generated code registers their formatters, and its built-in types and collections of them; Serialize<T> asks for nothing. eng/aot-smoke reads such values back from Redis in a new Native AOT process.")]
     public T? Deserialize<T>(ReadOnlySpan<byte> source) => MemoryPackSerializer.Deserialize<T>(source);
 }

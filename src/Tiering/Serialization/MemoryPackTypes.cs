@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using MemoryPack;
 
 namespace Strata.Tiering;
@@ -10,7 +11,8 @@ namespace Strata.Tiering;
 /// <c>[MemoryPackable]</c>, a built-in MemoryPack writes natively (primitives, enums, <see cref="string"/>,
 /// <see cref="Guid"/>, dates and times, <see cref="decimal"/>), or an array, nullable, tuple or usual collection of
 /// such types. Every other type goes through System.Text.Json. Decided once per type, from the type alone, so every
-/// process running the same code picks the same serializer for it.
+/// process running the same build picks the same serializer for it; a Native AOT build takes a narrower set
+/// (<see cref="MemoryPackTypes.KnowsWithoutDynamicCode"/>).
 /// </summary>
 /// <remarks>
 /// MemoryPack itself cannot tell in advance: it reports an unknown class as registered once asked for it, and an empty
@@ -18,7 +20,9 @@ namespace Strata.Tiering;
 /// </remarks>
 internal static class MemoryPackTypes<T>
 {
-    internal static readonly bool Known = MemoryPackTypes.Knows(typeof(T), depth: 0);
+    internal static readonly bool Known = RuntimeFeature.IsDynamicCodeSupported
+        ? MemoryPackTypes.Knows(typeof(T), depth: 0)
+        : MemoryPackTypes.KnowsWithoutDynamicCode(typeof(T), unmanaged: !RuntimeHelpers.IsReferenceOrContainsReferences<T>(), registered: MemoryPackFormatterProvider.IsRegistered<T>());
 }
 
 internal static class MemoryPackTypes
@@ -42,6 +46,25 @@ internal static class MemoryPackTypes
         typeof(ValueTuple<,,,,,>), typeof(ValueTuple<,,,,,,>),
         typeof(Tuple<>), typeof(Tuple<,>), typeof(Tuple<,,>), typeof(Tuple<,,,>), typeof(Tuple<,,,,>), typeof(Tuple<,,,,,>), typeof(Tuple<,,,,,,>),
     ];
+
+    /// <summary>
+    /// The rule under Native AOT, where MemoryPack cannot make a formatter for a generic type or an array at run time (it
+    /// makes <c>ListFormatter&lt;long&gt;</c> and the like by reflection, which fails there): the types of
+    /// <see cref="Knows"/> whose formatter exists without that. Those are the unmanaged ones, which MemoryPack copies
+    /// as they lie in memory; <c>[MemoryPackable]</c> types, whose formatters its source generator writes; strings,
+    /// <see cref="Version"/>, <see cref="Uri"/> and arrays of primitives, whose formatters it registers when it loads;
+    /// and a collection or array whose formatter was registered (<see cref="MemoryPackFormatterProvider.Register{T}(MemoryPackFormatter{T})"/>)
+    /// before the cache first used the type. Other collections, tuples holding references and arrays go through
+    /// System.Text.Json, so for those an AOT build and a JIT build of one service choose differently (each reads the
+    /// other's value as a counted miss).
+    /// </summary>
+    internal static bool KnowsWithoutDynamicCode(Type type, bool unmanaged, bool registered) =>
+        Knows(type, depth: 0)
+        && (unmanaged
+            || type == typeof(string) || type == typeof(Version) || type == typeof(Uri) // not BigInteger: eng/aot-smoke found it failing
+            || type.IsDefined(typeof(MemoryPackableAttribute), inherit: false)
+            || (type.IsArray && type.GetArrayRank() == 1 && type.GetElementType()!.IsPrimitive)
+            || ((type.IsArray || type.IsGenericType) && registered));
 
     internal static bool Knows(Type type, int depth)
     {

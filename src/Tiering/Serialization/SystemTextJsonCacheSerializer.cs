@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -14,7 +15,10 @@ namespace Strata.Tiering;
 /// <remarks>
 /// <para>
 /// With a <see cref="JsonSerializerContext"/> (source-generated metadata) it needs no reflection, which is what Native
-/// AOT and trimmed applications need; the context must know every type cached through it.
+/// AOT and trimmed applications need; the context must know every type cached through it. The default options use
+/// reflection only while <see cref="JsonSerializer.IsReflectionEnabledByDefault"/> is true; in an application that
+/// turns it off (Native AOT and trimmed ones do by default) they know no type, and a type without metadata throws
+/// <see cref="NotSupportedException"/> saying which.
 /// </para>
 /// <para>
 /// The default options are System.Text.Json's general defaults plus one thing a cache needs: properties with a
@@ -67,7 +71,13 @@ public sealed class SystemTextJsonCacheSerializer : ICacheSerializer
     /// <inheritdoc/>
     public T? Deserialize<T>(ReadOnlySpan<byte> source) => JsonSerializer.Deserialize(source, TypeInfo<T>());
 
-    private JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)_options.GetTypeInfo(typeof(T));
+    private JsonTypeInfo<T> TypeInfo<T>() =>
+        _options.TryGetTypeInfo(typeof(T), out JsonTypeInfo? info) ? (JsonTypeInfo<T>)info : throw NoMetadata(typeof(T));
+
+    private static NotSupportedException NoMetadata(Type type) => new(
+        $"System.Text.Json has no metadata for {type}. Without reflection (Native AOT, trimming) every type cached as " +
+        $"JSON needs source-generated metadata: add [JsonSerializable(typeof({type.Name}))] to a JsonSerializerContext and " +
+        "give its Options to TieredCacheOptions.JsonSerializerOptions (or to this serializer), or mark the type [MemoryPackable].");
 
     private static readonly JsonSerializerOptions s_defaultOptions = CreateDefaultOptions();
 
@@ -75,11 +85,18 @@ public sealed class SystemTextJsonCacheSerializer : ICacheSerializer
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.General)
         {
-            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { SetThroughNonPublicSetters } },
+            // Trimmed and Native AOT applications turn reflection off (JsonSerializerIsReflectionEnabledByDefault is
+            // false for them): the defaults then know no type, and a value without metadata fails with the message
+            // of NoMetadata, where the reflection resolver could not have worked anyway.
+            TypeInfoResolver = JsonSerializer.IsReflectionEnabledByDefault ? ReflectionResolver() : JsonTypeInfoResolver.Combine(),
         };
         options.MakeReadOnly();
         return options;
     }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Called only when JsonSerializer.IsReflectionEnabledByDefault is true: the trimmer substitutes false for that feature switch in trimmed and AOT applications and removes the call, as System.Text.Json does for its own default options.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "As for IL2026: not reached when reflection is disabled, which Native AOT applications do by default.")]
+    private static DefaultJsonTypeInfoResolver ReflectionResolver() => new() { Modifiers = { SetThroughNonPublicSetters } };
 
     /// <summary>Lets a property with a private or protected setter be set on reading, as it was when written.</summary>
     private static void SetThroughNonPublicSetters(JsonTypeInfo type)

@@ -163,6 +163,46 @@ public class AddStrataTests(SingleRedis redis) : IClassFixture<SingleRedis>
         Assert.Equal(StrataProvider.Memory, options.EffectiveProvider);
     }
 
+    /// <summary>
+    /// The section is bound through a plain copy of the options' text-valued settings (for the binder's source generator),
+    /// so a setting added to <see cref="TieredCacheOptions"/> and not to that copy would be silently ignored: every
+    /// property a configuration value can hold (text, whole numbers, times, switches) must come through.
+    /// </summary>
+    [Fact]
+    public void Section_BindsEverySettingOfTheOptionsThatTextCanHold()
+    {
+        var settings = new Dictionary<string, string?> { ["Strata:Provider"] = "Memory" };
+        var expected = new Dictionary<string, object>();
+        var defaults = new TieredCacheOptions();
+        foreach (System.Reflection.PropertyInfo property in typeof(TieredCacheOptions).GetProperties())
+        {
+            Type type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            (string? text, object? value) = type switch
+            {
+                _ when type == typeof(string) => ("p7:", "p7:"),
+                _ when type == typeof(int) => ("7", (object)7),
+                _ when type == typeof(long) => ("7", 7L),
+                _ when type == typeof(TimeSpan) => ("00:00:07", TimeSpan.FromSeconds(7)),
+                _ when type == typeof(bool) => ((!(bool)property.GetValue(defaults)!).ToString(), !(bool)property.GetValue(defaults)!),
+                _ => ((string?)null, (object?)null),
+            };
+            if (text is not null && property.CanWrite)
+            {
+                settings["Strata:" + property.Name] = text;
+                expected[property.Name] = value!;
+            }
+        }
+
+        using IHost host = TestHosts.Builder(settings, configure: options => options.Cache.LocalWeigher = (_, _) => 1).Build();
+        TieredCacheOptions bound = host.Services.GetRequiredService<IOptions<StrataOptions>>().Value.Cache;
+
+        Assert.True(expected.Count >= 13, $"the options' text-valued settings were found ({expected.Count})");
+        foreach ((string name, object value) in expected)
+        {
+            Assert.True(Equals(value, typeof(TieredCacheOptions).GetProperty(name)!.GetValue(bound)), $"Strata:{name} was bound");
+        }
+    }
+
     [Fact]
     public async Task ProviderSwitch_Memory_IgnoresARedisUrl()
     {

@@ -149,7 +149,9 @@ public sealed class DefaultSerializerTests(SingleRedis redis) : IClassFixture<Si
         Assert.Equal("carol", read!.Customer);
 
         TieredCache cache = _caches.New(Configure);
-        await Assert.ThrowsAsync<NotSupportedException>(async () => await cache.SetAsync("other", new PrivateSetters("x", 1)));
+        NotSupportedException refused = await Assert.ThrowsAsync<NotSupportedException>(async () => await cache.SetAsync("other", new PrivateSetters("x", 1)));
+        Assert.Contains(typeof(PrivateSetters).FullName!, refused.Message, StringComparison.Ordinal); // says which type, and what to do
+        Assert.Contains(nameof(TieredCacheOptions.JsonSerializerOptions), refused.Message, StringComparison.Ordinal);
         Assert.False((await cache.GetAsync<PrivateSetters>("other")).HasValue);
     }
 
