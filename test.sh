@@ -138,6 +138,7 @@ smoke Strata.Throughput dotnet run -c Release --no-build --project bench/Strata.
 smoke SessionLoad bash bench/session-api-load.sh --seconds 3 --sessions 50   # fails on any 5xx, failed request or lost write
 smoke Packages bash eng/package-check.sh "$STRATA_TEST_REDIS"   # pack, check the packages, build and run a consumer from them
 smoke AotSmoke bash eng/aot-smoke.sh "$STRATA_TEST_REDIS"   # publish a Native AOT program on the libraries, run it on Redis
+smoke SessionApiAot bash samples/SessionApi/publish-aot.sh --check   # the service as Native AOT, under a short tiered load
 smoke Strata.Fuzz dotnet run -c Release --no-build --project fuzz/Strata.Fuzz -- --replay --random 20000
 smoke Strata.Soak dotnet run -c Release --no-build --project fuzz/Strata.Fuzz -- --soak --operations 5000000
 smoke Strata.TieredSoak dotnet run -c Release --no-build --project fuzz/Strata.Fuzz -- --tiered-soak --redis "$STRATA_TEST_REDIS" --operations 200000

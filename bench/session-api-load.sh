@@ -8,7 +8,9 @@
 # load's table and its requests per second. Then:
 #   stale reads: acknowledged appends that reading the session back through the service did not show (its cache);
 #   lost writes: acknowledged appends missing from the database itself, looked up after the service has stopped.
-# Exits non-zero on any 5xx, failed request or lost write.
+# Exits non-zero on any 5xx, failed request or lost write. Also prints the service's peak memory (VmHWM).
+# STRATA_SERVICE names another build of the service to load: a native one (samples/SessionApi/publish-aot.sh), or
+# any path to Strata.SessionApi.dll; the default is the Release build's dll, run by dotnet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=tiered
@@ -39,11 +41,12 @@ if [[ "$mode" != embedded ]]; then
 fi
 port=$(free_port)
 key=load-measurement-signing-key-of-32-bytes-or-more
-service=samples/SessionApi/bin/Release/net10.0/Strata.SessionApi.dll
-token=$(Auth__SigningKey=$key dotnet $service token load-admin admin | tail -n 1)
+service=${STRATA_SERVICE:-samples/SessionApi/bin/Release/net10.0/Strata.SessionApi.dll}
+run_service() { if [[ "$service" == *.dll ]]; then exec dotnet "$service" "$@"; else exec "$service" "$@"; fi; } # exec: $! is the service
+token=$(Auth__SigningKey=$key run_service token load-admin admin | tail -n 1)
 REDIS_URL="$redis_url" Auth__SigningKey=$key RateLimit__PermitLimit=100000000 Sessions__MaxMessages=1000000 \
   Sessions__ConnectionString="Data Source=$work/sessions.db" ASPNETCORE_URLS="http://127.0.0.1:$port" \
-  ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning dotnet $service >"$work/service.log" 2>&1 &
+  ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning run_service >"$work/service.log" 2>&1 &
 service_pid=$!
 until curl -s -o /dev/null "http://127.0.0.1:$port/health/live"; do sleep 0.05; done
 echo "service $mode on 127.0.0.1:$port${redis_url:+, Redis $redis_url}"
@@ -57,7 +60,8 @@ if [[ "$mode" == drill ]]; then
 fi
 status=0
 wait $load_pid || status=$?
-if grep -q "fail: " "$work/service.log"; then echo "service errors logged:"; grep -A3 "fail: " "$work/service.log" | head -20; fi
+if grep -q "fail: " "$work/service.log"; then echo "service errors logged:"; grep -m 5 -A3 "fail: " "$work/service.log" | cut -c1-2000 || true; fi # -m, not head: a closed pipe would fail the script under pipefail
+echo "service peak memory $(awk '/VmHWM/ {printf "%.0f MiB", $2 / 1024}' "/proc/$service_pid/status") ($service)"
 kill "$service_pid"; wait "$service_pid" 2>/dev/null || true; service_pid=""
 lost=$(python3 - "$work/sessions.db" "$work/acknowledged.tsv" <<'PY'
 import sqlite3, sys

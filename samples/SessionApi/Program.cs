@@ -42,7 +42,9 @@ builder.Services.ConfigureHttpJsonOptions(json =>
 {
     json.SerializerOptions.WriteIndented = true;
     json.SerializerOptions.AllowDuplicateProperties = false;                                   // {"role":"user","role":"tool"} is refused
-    json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false)); // "role": 1 is refused: only the names
+    json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default);                   // no reflection: Native AOT ready
+    json.SerializerOptions.Converters.Add(new JsonStringEnumConverter<MessageRole>(namingPolicy: null, allowIntegerValues: false)); // "role": 1 is refused: only the names
+    json.SerializerOptions.Converters.Add(new JsonStringEnumConverter<SessionStatus>(namingPolicy: null, allowIntegerValues: false));
 });
 
 // A body that does not bind throws, in every environment, so that ApiExceptionHandler answers with the field and the

@@ -74,11 +74,21 @@ public sealed class SessionRepository
     private readonly TimeSpan _idleExpiry;
 
     /// <summary>
-    /// Registers the one MemoryPack formatter the repository's cached values need beyond those of its
-    /// <c>[MemoryPackable]</c> types: the session lists'. MemoryPack would make it by reflection, which a Native AOT build
-    /// cannot do; registered, the lists go through MemoryPack there as in a JIT build, in the same bytes.
+    /// Registers, before any value is cached, the MemoryPack formatters of everything the repository caches: its
+    /// <c>[MemoryPackable]</c> types and the lists of them. MemoryPack would otherwise find or make some of them by
+    /// reflection, which a Native AOT build cannot do (a session's messages failed there, as "can not found
+    /// RegisterFormatter"); registered by name, each is compiled ahead of time, and a JIT build writes the same bytes.
     /// </summary>
-    static SessionRepository() => MemoryPackFormatterProvider.Register(new InterfaceReadOnlyListFormatter<ChatSession>());
+    static SessionRepository()
+    {
+        MemoryPackFormatterProvider.Register(new MemoryPackableFormatter<ChatSession>());
+        MemoryPackFormatterProvider.Register(new MemoryPackableFormatter<SessionMessage>());
+        MemoryPackFormatterProvider.Register(new MemoryPackableFormatter<SessionWithMessages>());
+        MemoryPackFormatterProvider.Register(new MemoryPackableFormatter<SessionPage>());
+        MemoryPackFormatterProvider.Register(new MemoryPackableFormatter<SessionStatistics>());
+        MemoryPackFormatterProvider.Register(new InterfaceReadOnlyListFormatter<ChatSession>());
+        MemoryPackFormatterProvider.Register(new InterfaceReadOnlyListFormatter<SessionMessage>());
+    }
 
     /// <summary>Creates a repository over a store and a cache.</summary>
     /// <param name="store">The database.</param>

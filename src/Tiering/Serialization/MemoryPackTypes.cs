@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using MemoryPack;
@@ -20,9 +21,16 @@ namespace Strata.Tiering;
 /// </remarks>
 internal static class MemoryPackTypes<T>
 {
-    internal static readonly bool Known = RuntimeFeature.IsDynamicCodeSupported
-        ? MemoryPackTypes.Knows(typeof(T), depth: 0)
-        : MemoryPackTypes.KnowsWithoutDynamicCode(typeof(T), unmanaged: !RuntimeHelpers.IsReferenceOrContainsReferences<T>(), registered: MemoryPackFormatterProvider.IsRegistered<T>());
+    internal static readonly bool Known = RuntimeFeature.IsDynamicCodeSupported ? MemoryPackTypes.Knows(typeof(T), depth: 0) : KnownWithoutDynamicCode();
+
+    private static bool KnownWithoutDynamicCode()
+    {
+        // A [MemoryPackable] type registers the formatters of its arrays and of its members' collections in its static
+        // constructor; run those of the types T is made of first, so that whether T's formatter is registered does not
+        // depend on whether this process happened to touch them yet.
+        MemoryPackTypes.RunPackableConstructors(typeof(T), depth: 0);
+        return MemoryPackTypes.KnowsWithoutDynamicCode(typeof(T), !RuntimeHelpers.IsReferenceOrContainsReferences<T>(), MemoryPackFormatterProvider.IsRegistered<T>());
+    }
 }
 
 internal static class MemoryPackTypes
@@ -65,6 +73,32 @@ internal static class MemoryPackTypes
             || type.IsDefined(typeof(MemoryPackableAttribute), inherit: false)
             || (type.IsArray && type.GetArrayRank() == 1 && type.GetElementType()!.IsPrimitive)
             || ((type.IsArray || type.IsGenericType) && registered));
+
+    [UnconditionalSuppressMessage("Trimming", "IL2059", Justification = "Only a [MemoryPackable] type the program caches, and so uses, is run; were its static constructor trimmed, nothing would run and only what is registered counts, which the rule allows for.")]
+    internal static void RunPackableConstructors(Type type, int depth)
+    {
+        if (depth > MaxDepth)
+        {
+            return;
+        }
+
+        if (type.IsDefined(typeof(MemoryPackableAttribute), inherit: false))
+        {
+            RuntimeHelpers.RunClassConstructor(type.TypeHandle);
+        }
+
+        if (type.IsArray)
+        {
+            RunPackableConstructors(type.GetElementType()!, depth + 1);
+        }
+        else if (type.IsGenericType)
+        {
+            foreach (Type argument in type.GetGenericArguments())
+            {
+                RunPackableConstructors(argument, depth + 1);
+            }
+        }
+    }
 
     internal static bool Knows(Type type, int depth)
     {

@@ -55,10 +55,28 @@ public sealed class MemoryPackTypesTests
     }
 
     [Fact]
+    public void UnderNativeAot_ThePackableTypesAGenericTypeIsMadeOf_RegisterTheirFormattersFirst()
+    {
+        // UntouchedPackable is used by this test alone: its static constructor has not run before this call.
+        Assert.False(MemoryPack.MemoryPackFormatterProvider.IsRegistered<UntouchedPackable[]>());
+
+        MemoryPackTypes.RunPackableConstructors(typeof(Dictionary<string, UntouchedPackable[]>), depth: 0);
+
+        Assert.True(MemoryPack.MemoryPackFormatterProvider.IsRegistered<UntouchedPackable[]>()); // its generated code registers its arrays
+    }
+
+    [Fact]
     public void InThisJitProcess_TheJitRuleIsTheOneInForce()
     {
         Assert.True(RuntimeFeature.IsDynamicCodeSupported);
         Assert.True(MemoryPackTypes<List<long>>.Known);
         Assert.False(MemoryPackTypes<PlainOrder>.Known);
     }
+}
+
+/// <summary>A MemoryPack type no other test touches (see the test that runs its static constructor).</summary>
+[MemoryPack.MemoryPackable]
+public sealed partial class UntouchedPackable
+{
+    public int Value { get; set; }
 }
