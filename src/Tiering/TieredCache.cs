@@ -143,6 +143,9 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
     /// <summary>A view of the in-process tier, for tests.</summary>
     internal LocalCache<LocalEntry> Local => Parts.L1.Cache;
 
+    /// <summary>What a restored subscription connection does (tests: the real event cannot be raised at will).</summary>
+    internal void OnSubscriptionRestoredForTests() => Parts.Backplane.OnSubscriptionRestored();
+
     /// <summary>
     /// Returns the namespace <paramref name="name"/>: a scope with its own keys (<c>name:key</c>), default time to live
     /// and statistics. The same name always gives the same instance.

@@ -220,6 +220,8 @@ public class TieredCacheResilienceTests
 
         redis.Restart(port);
         await Eventually.True(() => late.IsSubscribed, "the subscription once Redis answers", seconds: 60);
+        // The subscription and the command connection come back on their own: a read before the latter is a miss.
+        await Eventually.True(() => late.State == TieredCacheState.Connected, "the command connection once Redis answers", seconds: 60);
         await using var writer = new TieredCache(new TieredCacheOptions { Redis = redis.Configuration });
         await writer.SetAsync("k", "v1");
         Assert.Equal("v1", (await late.GetAsync<string>("k")).Value); // now in late's L1

@@ -18,7 +18,10 @@ namespace Strata.Tiering;
 /// <para>
 /// What was published while the subscription was down is lost, so this instance cannot know what it missed. Its L1 is
 /// cleared whenever the subscription comes back: after a lost subscription connection (see <see cref="TieredCache"/>)
-/// and after a subscription that succeeds only on a retry. A failed subscription is retried every second in the
+/// and after a subscription that succeeds only on a retry. A restored connection is reported before StackExchange.Redis
+/// has subscribed again on it, and a message published in between is lost too, after the clear: so the instance then
+/// publishes an empty message and clears L1 once more when it hears one of its own messages back, which proves the
+/// subscription live since before that message was sent. Until then <see cref="IsSubscribed"/> is false. A failed subscription is retried every second in the
 /// background until it succeeds or the cache is disposed. While the connection is up, such a failure is counted and
 /// logged but does not open the circuit: a subscribe that timed out on a busy machine says nothing of the commands.
 /// </para>
@@ -26,6 +29,7 @@ namespace Strata.Tiering;
 internal sealed class Backplane : IDisposable
 {
     private static readonly TimeSpan s_resubscribeInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_probeInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly RemoteConnection? _remote;
     private readonly LocalTier _l1;
@@ -35,6 +39,8 @@ internal sealed class Backplane : IDisposable
     private readonly Lock _subscribeGate = new();
     private ChannelMessageQueue? _subscription;
     private int _resubscribing; // 1 while a background retry of the subscription runs
+    private int _echoPending;   // 1 from a restored subscription connection until this instance hears its own message
+    private int _probing;       // 1 while the loop publishing the probe for that echo runs
     private long _sent;
     private long _received;
 
@@ -77,7 +83,8 @@ internal sealed class Backplane : IDisposable
     /// Gets whether the subscription is in place and settled: a subscription made by the background retry is followed
     /// by an L1 clear and an epoch move, which a test's first operation must not straddle.
     /// </summary>
-    internal bool IsSubscribed => Volatile.Read(ref _subscription) is not null && Volatile.Read(ref _resubscribing) == 0;
+    internal bool IsSubscribed =>
+        Volatile.Read(ref _subscription) is not null && Volatile.Read(ref _resubscribing) == 0 && Volatile.Read(ref _echoPending) == 0;
 
     /// <summary>Publishes an invalidation of <paramref name="keys"/> (one key, several, or a pattern); completes at once when disabled.</summary>
     internal Task PublishAsync(InvalidationKind kind, string[] keys)
@@ -118,10 +125,21 @@ internal sealed class Backplane : IDisposable
     /// </summary>
     internal void OnSubscriptionRestored()
     {
+        if (!Enabled)
+        {
+            return; // no subscription, so nothing was missed
+        }
+
+        Volatile.Write(ref _echoPending, 1);
         _l1.InvalidateMatching(pattern: null);
         if (Volatile.Read(ref _subscription) is null)
         {
             Subscribe();
+        }
+
+        if (Interlocked.Exchange(ref _probing, 1) == 0)
+        {
+            _ = ProbeUntilEchoedAsync();
         }
     }
 
@@ -136,6 +154,11 @@ internal sealed class Backplane : IDisposable
 
         if (invalidation.Sender == InstanceId)
         {
+            if (Interlocked.Exchange(ref _echoPending, 0) == 1)
+            {
+                _l1.InvalidateMatching(pattern: null); // live since before this message: what was missed until then goes
+            }
+
             return;
         }
 
@@ -209,6 +232,43 @@ internal sealed class Backplane : IDisposable
             catch (Exception ex) when (_breaker.Records(ex, call, opensCircuit: !_remote!.Multiplexer!.IsConnected))
             {
                 return false; // see the remarks: the circuit opens only when the connection is down
+            }
+        }
+    }
+
+    /// <summary>
+    /// Publishes an empty message (nothing for the other instances to drop) every quarter second until this instance
+    /// hears one of its own messages back (<see cref="Apply"/>), or the cache is disposed.
+    /// </summary>
+    private async Task ProbeUntilEchoedAsync()
+    {
+        try
+        {
+            while (Volatile.Read(ref _echoPending) == 1 && !_stopping.IsCancellationRequested)
+            {
+                try
+                {
+                    await PublishAsync(InvalidationKind.Keys, []).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (CircuitBreaker.IsRemoteFailure(ex))
+                {
+                    // The connection is not back yet: the next round tries again.
+                }
+
+                // Real time, as for the resubscription: this paces a probe on a connection.
+                await Task.Delay(s_probeInterval, _stopping.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposed while waiting.
+        }
+        finally
+        {
+            Volatile.Write(ref _probing, 0);
+            if (Volatile.Read(ref _echoPending) == 1 && !_stopping.IsCancellationRequested && Interlocked.Exchange(ref _probing, 1) == 0)
+            {
+                _ = ProbeUntilEchoedAsync(); // a restore came between the last check and the reset above
             }
         }
     }
