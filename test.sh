@@ -29,6 +29,13 @@ if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/nul
   $sudo_cmd apt-get update -qq && $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
 fi
 
+if ! command -v xz >/dev/null 2>&1; then # the recorded traces' readers (Strata.Throughput --traces-selftest) use it
+  echo "test.sh: installing xz-utils"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq && $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xz-utils >/dev/null
+fi
+
 free_port() {
   # A random loopback port nobody listens on, whose cluster bus port (port + 10000) is free too. Each port is taken
   # by start_redis before the next is picked, so two picks cannot collide.
@@ -135,6 +142,7 @@ smoke() { # name, command...
 smoke Strata.Benchmarks env STRATA_BENCH_REDIS="$STRATA_TEST_REDIS" dotnet run -c Release --no-build --project bench/Strata.Benchmarks -- \
   --filter '*' --job dry --inProcess --artifacts "$results_dir/benchmarks"
 smoke Strata.Throughput dotnet run -c Release --no-build --project bench/Strata.Throughput -- --smoke
+smoke TraceReaders dotnet run -c Release --no-build --project bench/Strata.Throughput -- --traces-selftest   # the recorded-trace readers, on traces it writes
 smoke SessionLoad bash bench/session-api-load.sh --seconds 3 --sessions 50   # fails on any 5xx, failed request or lost write
 smoke Packages bash eng/package-check.sh "$STRATA_TEST_REDIS"   # pack, check the packages, build and run a consumer from them
 smoke AotSmoke bash eng/aot-smoke.sh "$STRATA_TEST_REDIS"   # publish a Native AOT program on the libraries, run it on Redis

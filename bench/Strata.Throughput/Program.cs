@@ -60,11 +60,31 @@ internal static class Program
             return await RunLoadAsync(args, load);
         }
 
+        int traces = Array.IndexOf(args, "--traces");
+        if (traces >= 0)
+        {
+            if (traces + 1 >= args.Length || !Directory.Exists(args[traces + 1]))
+            {
+                Console.Error.WriteLine("usage: Strata.Throughput --traces <folder with lirs/*.trace.gz and cache2k/*.trace.xz> (for example ../shared/traces)");
+                return 2;
+            }
+
+            PrintHeader("hit ratio on recorded traces", quick: false);
+            HitRatioSimulator.RunRecorded(args[traces + 1]);
+            return 0;
+        }
+
+        if (args.Contains("--traces-selftest"))
+        {
+            return TraceReaderSelfTest.Run();
+        }
+
         int plotsAt = Array.IndexOf(args, "--plots");
         if (args.Where((a, i) => i != plotsAt + 1 || plotsAt < 0).Any(a => a is not ("--quick" or "--smoke" or "--tiered" or "--getorset" or "--plots")) || (plotsAt >= 0 && plotsAt + 1 >= args.Length))
         {
             Console.Error.WriteLine("usage: Strata.Throughput [--quick | --smoke] [--plots <dir>] [--tiered | --getorset | --http <service url>]");
             Console.Error.WriteLine("       Strata.Throughput --load <service url> [--seconds 30] [--connections 32] [--mix 70,10,20] [--sessions 1000] [--acknowledged FILE]");
+            Console.Error.WriteLine("       Strata.Throughput --traces <folder of recorded traces, e.g. ../shared/traces> | --traces-selftest");
             return 2;
         }
 
