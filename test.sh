@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Strata's test command: builds the solution once in Release, starts a private redis-server and a three-primary Redis
-# Cluster on loopback ports, runs every test project under tests/, a short smoke run of each benchmark project and the
+# Strata's test command: builds the solution once in Release, starts a private redis-server and a Redis Cluster of
+# three primaries with a replica each on loopback ports, runs every test project under tests/, a short smoke run of each benchmark project and the
 # fuzz replay (each counted as one test), and ends with one line "N passed, N failed, N skipped" summed over all of them. Exits non-zero
 # on a build error, on any failed test or smoke run, on a
 # test host that produced no results, or when no test ran at all. Every Redis process it starts is stopped on exit.
@@ -67,13 +67,13 @@ redis_ok=1
 single_port=$(free_port)
 start_redis "$single_port" || redis_ok=0
 cluster_nodes=()
-for _ in 1 2 3; do
+for _ in 1 2 3 4 5 6; do # three primaries, each with a replica
   port=$(free_port)
   start_redis "$port" --cluster-enabled yes --cluster-config-file "$redis_dir/nodes-$port.conf" --cluster-node-timeout 5000 || redis_ok=0
   cluster_nodes+=("127.0.0.1:$port")
 done
 if [ "$redis_ok" -eq 1 ]; then
-  redis-cli --cluster create "${cluster_nodes[@]}" --cluster-replicas 0 --cluster-yes >/dev/null || redis_ok=0
+  redis-cli --cluster create "${cluster_nodes[@]}" --cluster-replicas 1 --cluster-yes >/dev/null || redis_ok=0
   # Every node must report the cluster ok, not only the first: a node still converging answers CLUSTERDOWN.
   for _ in $(seq 1 200); do
     ok=0

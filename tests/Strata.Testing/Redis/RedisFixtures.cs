@@ -22,5 +22,5 @@ public abstract class RedisFixture(string variable, Func<RedisProcess> start) : 
 /// <summary>The shared single redis-server of ./test.sh, or one of its own.</summary>
 public sealed class SingleRedis() : RedisFixture("STRATA_TEST_REDIS", () => RedisProcess.StartServer());
 
-/// <summary>The shared three-primary Redis Cluster of ./test.sh, or one of its own.</summary>
+/// <summary>The shared Redis Cluster of ./test.sh (three primaries, a replica each), or one of its own.</summary>
 public sealed class ClusterRedis() : RedisFixture("STRATA_TEST_REDIS_CLUSTER", RedisProcess.StartCluster);

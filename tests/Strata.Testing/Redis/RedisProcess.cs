@@ -10,7 +10,7 @@ using System.Threading;
 namespace Strata.Testing;
 
 /// <summary>
-/// redis-server processes on loopback for the tests: a single server or a three-primary cluster, with no persistence,
+/// redis-server processes on loopback for the tests: a single server or a cluster of three primaries with a replica each, with no persistence,
 /// stopped on dispose. ./test.sh starts shared ones and passes their addresses in STRATA_TEST_REDIS and
 /// STRATA_TEST_REDIS_CLUSTER; run without it (a bare dotnet test), the fixtures start their own.
 /// </summary>
@@ -38,7 +38,7 @@ public sealed class RedisProcess : IDisposable
     {
         var redis = new RedisProcess();
         var ports = new List<int>();
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 6; i++) // three primaries, each with a replica, as ./test.sh makes it
         {
             int port = FreePort();
             redis.Start(port, "--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(redis._directory, $"nodes-{port}.conf"), "--cluster-node-timeout", "5000");
@@ -46,7 +46,7 @@ public sealed class RedisProcess : IDisposable
         }
 
         redis.Ports = ports;
-        Run("redis-cli", ["--cluster", "create", .. ports.Select(p => $"127.0.0.1:{p}"), "--cluster-replicas", "0", "--cluster-yes"]);
+        Run("redis-cli", ["--cluster", "create", .. ports.Select(p => $"127.0.0.1:{p}"), "--cluster-replicas", "1", "--cluster-yes"]);
         // Every node must agree, not just the first: a node still converging answers CLUSTERDOWN.
         WaitFor(() => ports.All(p => Run("redis-cli", ["-p", p.ToString(System.Globalization.CultureInfo.InvariantCulture), "cluster", "info"]).Contains("cluster_state:ok", StringComparison.Ordinal)), "the cluster to form");
         return redis;
