@@ -20,7 +20,9 @@ internal sealed class SieveTinyLfuModel
     private readonly byte[] _queue; // 0 none, 1 window, 2 main
     private readonly bool[] _visited;
     private readonly Queue _window = new(1);
-    private readonly Queue _main = new(2);
+    private readonly Queue _main = new(2);       // probation when segmented
+    private readonly Queue _protected = new(3);
+    private readonly bool _segmented;
     private readonly Sketch _sketch;
     private double _windowShare;
     private int _sampleAccesses;
@@ -29,10 +31,11 @@ internal sealed class SieveTinyLfuModel
     private double _step;
     private int _direction = 1;
 
-    public SieveTinyLfuModel(int keys, int capacity, bool adaptive, double windowShare = 0.01)
+    public SieveTinyLfuModel(int keys, int capacity, bool adaptive, double windowShare = 0.01, bool segmented = false)
     {
         _capacity = capacity;
         _adaptive = adaptive;
+        _segmented = segmented;
         _newer = new int[keys];
         _older = new int[keys];
         _queue = new byte[keys];
@@ -43,6 +46,11 @@ internal sealed class SieveTinyLfuModel
     }
 
     private int WindowCapacity => Math.Clamp((int)Math.Round(_capacity * _windowShare), 1, Math.Max(1, _capacity - 1));
+
+    private int MainCount => _main.Count + _protected.Count;
+
+    /// <summary>Segmented: the protected queue's share of main, as in an SLRU.</summary>
+    private int ProtectedCapacity => (int)((_capacity - WindowCapacity) * 0.8);
 
     /// <summary>Looks <paramref name="key"/> up and, on a miss, admits it to the window. Returns whether it was a hit.</summary>
     public bool Access(int key)
@@ -72,13 +80,13 @@ internal sealed class SieveTinyLfuModel
         if (_window.Count > WindowCapacity)
         {
             int candidate = TakeVictim(_window);
-            if (_window.Count + _main.Count < _capacity)
+            if (_window.Count + MainCount < _capacity)
             {
                 Add(_main, candidate);
                 return;
             }
 
-            int victim = FindVictim(_main);
+            int victim = MainVictim();
             if (victim >= 0 && _sketch.Frequency(candidate) > _sketch.Frequency(victim))
             {
                 Remove(_main, victim);
@@ -87,10 +95,57 @@ internal sealed class SieveTinyLfuModel
 
             // else the candidate leaves: it was not in any queue since TakeVictim
         }
-        else if (_window.Count + _main.Count > _capacity)
+        else if (_window.Count + MainCount > _capacity)
         {
-            int victim = FindVictim(_main);
-            Remove(_main, victim >= 0 ? victim : FindVictim(_window));
+            int victim = MainVictim();
+            if (victim >= 0)
+            {
+                Remove(_main, victim);
+            }
+            else
+            {
+                Remove(_window, FindVictim(_window));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The main queue's victim, left in place. Segmented, it is probation's: a visited key met on the way is promoted to
+    /// protected instead of kept (the reorder a hit cannot do happens here, under the write side), and protected's
+    /// overflow goes back to probation's newest end.
+    /// </summary>
+    private int MainVictim()
+    {
+        if (!_segmented)
+        {
+            return FindVictim(_main);
+        }
+
+        while (true)
+        {
+            if (_main.Count == 0)
+            {
+                if (_protected.Count == 0)
+                {
+                    return -1;
+                }
+
+                Add(_main, TakeVictim(_protected));
+            }
+
+            int key = _main.Hand >= 0 ? _main.Hand : _main.Tail;
+            if (!_visited[key])
+            {
+                _main.Hand = key;
+                return key;
+            }
+
+            Remove(_main, key);
+            Add(_protected, key); // clears the bit
+            while (_protected.Count > ProtectedCapacity && _protected.Count > 0)
+            {
+                Add(_main, TakeVictim(_protected));
+            }
         }
     }
 
