@@ -22,18 +22,12 @@ stop_redis() {
 }
 trap stop_redis EXIT
 
+source eng/lib.sh
 if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
-  echo "test.sh: installing redis-server"
-  sudo_cmd=""
-  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq && $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  apt_install test.sh redis-server
 fi
-
 if ! command -v xz >/dev/null 2>&1; then # the recorded traces' readers (Strata.Throughput --traces-selftest) use it
-  echo "test.sh: installing xz-utils"
-  sudo_cmd=""
-  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq && $sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xz-utils >/dev/null
+  apt_install test.sh xz-utils
 fi
 
 free_port() {
