@@ -102,17 +102,8 @@ internal static class HitRatioSimulator
         return worst;
     }
 
-    private static double Model(int[] requests, int keys, int capacity, bool adaptive, bool segmented = false)
-    {
-        var model = new SieveTinyLfuModel(keys, capacity, adaptive, segmented: segmented);
-        long hits = 0;
-        foreach (int request in requests)
-        {
-            hits += model.Access(request) ? 1 : 0;
-        }
-
-        return (double)hits / requests.Length;
-    }
+    private static double Model(int[] requests, int keys, int capacity, bool adaptive, bool segmented = false) =>
+        HitRatio(requests, new SieveTinyLfuModel(keys, capacity, adaptive, segmented: segmented).Access);
 
     public static void Print(List<Result> results, int length)
     {
@@ -222,13 +213,15 @@ internal static class HitRatioSimulator
         return (double)hits / requests.Length;
     }
 
-    private static double Lru(int[] requests, int capacity)
+    private static double Lru(int[] requests, int capacity) => HitRatio(requests, new ExactLru(capacity).Access);
+
+    /// <summary>Replays a trace through a policy over int keys that admits on a miss and returns whether each access hit.</summary>
+    private static double HitRatio(int[] requests, Func<int, bool> access)
     {
-        var lru = new ExactLru(capacity);
         long hits = 0;
         foreach (int request in requests)
         {
-            hits += lru.Access(request) ? 1 : 0;
+            hits += access(request) ? 1 : 0;
         }
 
         return (double)hits / requests.Length;
