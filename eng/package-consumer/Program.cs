@@ -19,7 +19,9 @@ await using (var tiered = new TieredCache(new TieredCacheOptions { Redis = redis
     CacheResult<string> fromRedis = await other.GetAsync<string>("greeting"); // a second instance: served by Redis
     Check(fromRedis.Value == "hello from the packages", "a second instance reads the value from Redis");
 
-    using var limiter = new StrataFixedWindowRateLimiter(tiered, "consumer", new StrataFixedWindowRateLimiterOptions { PermitLimit = 1, Window = TimeSpan.FromMinutes(1) });
+    // A fixed clock: on the system clock a window boundary could fall between the two acquisitions and grant both.
+    var options = new StrataFixedWindowRateLimiterOptions { PermitLimit = 1, Window = TimeSpan.FromMinutes(1), TimeProvider = new FixedClock(DateTimeOffset.UtcNow) };
+    using var limiter = new StrataFixedWindowRateLimiter(tiered, "consumer", options);
     Check((await limiter.AcquireAsync()).IsAcquired && !(await limiter.AcquireAsync()).IsAcquired, "the rate limiter grants its limit");
 }
 
@@ -47,4 +49,9 @@ static void Check(bool condition, string what)
     }
 
     Console.WriteLine($"consumer: {what}");
+}
+
+sealed class FixedClock(DateTimeOffset now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now;
 }

@@ -146,6 +146,9 @@ public sealed class TieredCache : CacheScope, IDisposable, IAsyncDisposable
     /// <summary>What a restored subscription connection does (tests: the real event cannot be raised at will).</summary>
     internal void OnSubscriptionRestoredForTests() => Parts.Backplane.OnSubscriptionRestored();
 
+    /// <summary>Gets the backplane, for tests that deliver a message to it themselves.</summary>
+    internal Backplane BackplaneForTests => Parts.Backplane;
+
     /// <summary>
     /// Returns the namespace <paramref name="name"/>: a scope with its own keys (<c>name:key</c>), default time to live
     /// and statistics. The same name always gives the same instance.

@@ -20,8 +20,10 @@ namespace Strata.Tiering;
 /// cleared whenever the subscription comes back: after a lost subscription connection (see <see cref="TieredCache"/>)
 /// and after a subscription that succeeds only on a retry. A restored connection is reported before StackExchange.Redis
 /// has subscribed again on it, and a message published in between is lost too, after the clear: so the instance then
-/// publishes an empty message and clears L1 once more when it hears one of its own messages back, which proves the
-/// subscription live since before that message was sent. Until then <see cref="IsSubscribed"/> is false. A failed subscription is retried every second in the
+/// publishes an empty message and clears L1 once more when it hears that message back, which proves the subscription
+/// live since before it was sent. The probe is sent under a sender id of its own, new for each restore: a message of
+/// this instance's that was already on its way when the connection dropped may still be delivered after the restore,
+/// and says nothing of the new subscription. Until then <see cref="IsSubscribed"/> is false. A failed subscription is retried every second in the
 /// background until it succeeds or the cache is disposed. While the connection is up, such a failure is counted and
 /// logged but does not open the circuit: a subscribe that timed out on a busy machine says nothing of the commands.
 /// </para>
@@ -39,7 +41,7 @@ internal sealed class Backplane : IDisposable
     private readonly Lock _subscribeGate = new();
     private ChannelMessageQueue? _subscription;
     private int _resubscribing; // 1 while a background retry of the subscription runs
-    private int _echoPending;   // 1 from a restored subscription connection until this instance hears its own message
+    private Probe? _probe;      // from a restored subscription connection until this instance hears the probe's echo
     private int _probing;       // 1 while the loop publishing the probe for that echo runs
     private long _sent;
     private long _received;
@@ -84,7 +86,7 @@ internal sealed class Backplane : IDisposable
     /// by an L1 clear and an epoch move, which a test's first operation must not straddle.
     /// </summary>
     internal bool IsSubscribed =>
-        Volatile.Read(ref _subscription) is not null && Volatile.Read(ref _resubscribing) == 0 && Volatile.Read(ref _echoPending) == 0;
+        Volatile.Read(ref _subscription) is not null && Volatile.Read(ref _resubscribing) == 0 && Volatile.Read(ref _probe) is null;
 
     /// <summary>Publishes an invalidation of <paramref name="keys"/> (one key, several, or a pattern); completes at once when disabled.</summary>
     internal Task PublishAsync(InvalidationKind kind, string[] keys)
@@ -94,15 +96,19 @@ internal sealed class Backplane : IDisposable
             return Task.CompletedTask;
         }
 
-        var message = new InvalidationMessage(InstanceId, kind, keys);
+        return Publish(new InvalidationMessage(InstanceId, kind, keys));
+    }
+
+    /// <summary>Publishes an invalidation of one key or one pattern.</summary>
+    internal Task PublishAsync(InvalidationKind kind, string keyOrPattern) => PublishAsync(kind, [keyOrPattern]);
+
+    private Task Publish(InvalidationMessage message)
+    {
         PooledBufferWriter writer = BufferWriterPool.Rent();
         message.Encode(writer);
         Interlocked.Increment(ref _sent);
         return PublishAndReturnAsync(writer);
     }
-
-    /// <summary>Publishes an invalidation of one key or one pattern.</summary>
-    internal Task PublishAsync(InvalidationKind kind, string keyOrPattern) => PublishAsync(kind, [keyOrPattern]);
 
     /// <summary>Counts a message a script published on this instance's behalf (<c>invalidate.lua</c>).</summary>
     internal void CountPublished() => Interlocked.Increment(ref _sent);
@@ -130,7 +136,7 @@ internal sealed class Backplane : IDisposable
             return; // no subscription, so nothing was missed
         }
 
-        Volatile.Write(ref _echoPending, 1);
+        Volatile.Write(ref _probe, new Probe(Guid.NewGuid())); // echoes of an earlier probe no longer count
         _l1.InvalidateMatching(pattern: null);
         if (Volatile.Read(ref _subscription) is null)
         {
@@ -154,9 +160,14 @@ internal sealed class Backplane : IDisposable
 
         if (invalidation.Sender == InstanceId)
         {
-            if (Interlocked.Exchange(ref _echoPending, 0) == 1)
+            return;
+        }
+
+        if (Volatile.Read(ref _probe) is { } probe && invalidation.Sender == probe.Sender)
+        {
+            if (ReferenceEquals(Interlocked.CompareExchange(ref _probe, null, probe), probe))
             {
-                _l1.InvalidateMatching(pattern: null); // live since before this message: what was missed until then goes
+                _l1.InvalidateMatching(pattern: null); // live since before the probe: what was missed until then goes
             }
 
             return;
@@ -244,11 +255,12 @@ internal sealed class Backplane : IDisposable
     {
         try
         {
-            while (Volatile.Read(ref _echoPending) == 1 && !_stopping.IsCancellationRequested)
+            while (Volatile.Read(ref _probe) is { } probe && !_stopping.IsCancellationRequested)
             {
                 try
                 {
-                    await PublishAsync(InvalidationKind.Keys, []).ConfigureAwait(false);
+                    // Enabled, since a probe was set: an empty 'keys' message, which the other instances apply as nothing.
+                    await Publish(new InvalidationMessage(probe.Sender, InvalidationKind.Keys, [])).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (CircuitBreaker.IsRemoteFailure(ex))
                 {
@@ -266,7 +278,7 @@ internal sealed class Backplane : IDisposable
         finally
         {
             Volatile.Write(ref _probing, 0);
-            if (Volatile.Read(ref _echoPending) == 1 && !_stopping.IsCancellationRequested && Interlocked.Exchange(ref _probing, 1) == 0)
+            if (Volatile.Read(ref _probe) is not null && !_stopping.IsCancellationRequested && Interlocked.Exchange(ref _probing, 1) == 0)
             {
                 _ = ProbeUntilEchoedAsync(); // a restore came between the last check and the reset above
             }
@@ -296,5 +308,11 @@ internal sealed class Backplane : IDisposable
         {
             Volatile.Write(ref _resubscribing, 0);
         }
+    }
+
+    /// <summary>The sender id of one restore's probe: its echo, and only its, proves the new subscription live.</summary>
+    private sealed class Probe(Guid sender)
+    {
+        internal Guid Sender { get; } = sender;
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Threading.Tasks;
 using Strata.Testing;
 using Xunit;
@@ -35,6 +36,34 @@ public sealed class SubscriptionEchoTests(SingleRedis redis) : IClassFixture<Sin
         await Eventually.True(() => peer.GetStatistics().InvalidationsReceived > received, "the peer received the probe");
         Assert.False(cache.Local.ContainsKey("mine")); // cleared: what was published before the echo may have been missed
         Assert.True(peer.Local.ContainsKey("theirs")); // the probe names no key
+    }
+
+    [Fact]
+    public async Task AMessageOfItsOwnDeliveredAfterTheRestore_IsNotTakenForTheProbesEcho()
+    {
+        // One of this instance's invalidations may have been on its way on the old connection, and be delivered after
+        // the restore: hearing it proves nothing of the new subscription. The server is paused so the probe itself
+        // cannot be echoed meanwhile; CI once saw the late message end the wait before any probe was sent.
+        using RedisProcess server = RedisProcess.StartServer();
+        using var caches = new TestCaches(server.Configuration, "echo-late:");
+        TieredCache cache = caches.New();
+        await Eventually.True(() => cache.IsSubscribed, "subscribed");
+        var late = new ArrayBufferWriter<byte>();
+        new InvalidationMessage(cache.BackplaneForTests.InstanceId, InvalidationKind.Keys, ["k"]).Encode(late);
+
+        server.Pause(server.Ports[0]);
+        try
+        {
+            cache.OnSubscriptionRestoredForTests();
+            cache.BackplaneForTests.Apply(late.WrittenSpan);
+            Assert.False(cache.IsSubscribed); // still waiting for the probe's own echo
+        }
+        finally
+        {
+            server.Resume(server.Ports[0]);
+        }
+
+        await Eventually.True(() => cache.IsSubscribed, "the probe's echo once the server answers again");
     }
 
     [Fact]
