@@ -32,7 +32,16 @@ internal sealed class Clock
         _millisecondsPerTimestamp = 1000.0 / frequency;
     }
 
+    /// <summary>A time that stands for "not read yet": see <see cref="CanReadUnderLock"/>.</summary>
+    internal const long NotRead = long.MinValue;
+
     internal TimeProvider Provider => _provider;
+
+    /// <summary>
+    /// Gets whether the clock may be read while a stripe lock is held: the system clock runs no code of anyone else's.
+    /// Another provider may run timer callbacks on the reading thread, so it is read before the lock.
+    /// </summary>
+    internal bool CanReadUnderLock => _isSystem;
 
     /// <summary>Gets the current time in milliseconds on this clock's monotonic scale.</summary>
     internal long NowMilliseconds()

@@ -37,7 +37,7 @@ internal static class BucketArray<TValue>
         {
             // The reference test first: it reads the node's first cache line only, and callers often pass the very
             // string they stored.
-            if (ReferenceEquals(node.Key, key) || (node.Hash == hash && string.Equals(node.Key, key, StringComparison.Ordinal)))
+            if (ReferenceEquals(node.Key, key) || (node.Hash == hash && KeyEquality.Equal(node.Key, key)))
             {
                 return node;
             }
@@ -53,7 +53,7 @@ internal static class BucketArray<TValue>
         int hash = IsRandomized(buckets) ? KeyHash.Randomized(key) : fastHash;
         for (Node<TValue>? node = Volatile.Read(ref Slot(buckets, hash)); node is not null; node = Volatile.Read(ref node.Next))
         {
-            if (node.Hash == hash && key.SequenceEqual(node.Key))
+            if (node.Hash == hash && KeyEquality.Equal(node.Key, key))
             {
                 return node;
             }

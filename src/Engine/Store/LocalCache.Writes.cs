@@ -243,12 +243,14 @@ public sealed partial class LocalCache<TValue>
     /// <paramref name="now"/> is read by the caller before it takes the lock, as is every clock reading: a stripe lock
     /// is never held across a call into the <see cref="TimeProvider"/>. A provider may run due timer callbacks on the
     /// thread that reads it (<c>FakeTimeProvider</c> does), which would run the expiry sweep inside the write holding
-    /// the lock (it is re-entrant) and unlink the very node the write is working on.
+    /// the lock (it is re-entrant) and unlink the very node the write is working on. The one exception is
+    /// <see cref="Clock.NotRead"/>, passed only when the clock can be read under the lock: it is read here, and only
+    /// when the node found has a deadline.
     /// </remarks>
     private Node<TValue>? FindLive(Segment<TValue> segment, string key, int hash, long now, ref PendingRemovals<TValue> pending)
     {
         Node<TValue>? node = segment.Find(key, hash);
-        if (node is not null && node.HasDeadline && node.Deadline <= now)
+        if (node is not null && node.HasDeadline && node.Deadline <= (now != Clock.NotRead ? now : _clock.NowMilliseconds()))
         {
             Unlink(segment, node);
             segment.Expirations++;
@@ -277,7 +279,10 @@ public sealed partial class LocalCache<TValue>
     private bool Write(string key, TValue value, long timeToLive, WriteMode mode)
     {
         long weight = Weigh(key, value);
-        long now = _clock.NowMilliseconds(); // before the lock: see FindLive
+
+        // A write without a time to live needs the time only if it finds a node with a deadline: on the system clock
+        // FindLive then reads it (about 20 ns saved on most such writes); any other provider is read before the lock.
+        long now = timeToLive != NoTimeToLive || !_clock.CanReadUnderLock ? _clock.NowMilliseconds() : Clock.NotRead;
         long deadline = timeToLive == NoTimeToLive ? Node<TValue>.NoDeadline : DeadlineAfter(now, timeToLive);
         int hash = KeyHash.Fast(key);
         Segment<TValue> segment = SegmentFor(hash);
@@ -314,7 +319,7 @@ public sealed partial class LocalCache<TValue>
             }
             else
             {
-                inserted = segment.Insert(new Node<TValue>(key, BucketArray<TValue>.HashOf(segment.Buckets, key, hash), value, deadline, weight, ++segment.Stamp));
+                inserted = segment.Insert(new Node<TValue>(key, BucketArray<TValue>.HashOf(segment.Buckets, key, hash), value, deadline, weight));
                 Interlocked.Increment(ref _count);
                 AddWeight(weight);
             }
@@ -336,14 +341,17 @@ public sealed partial class LocalCache<TValue>
 
     private void Overwrite(Segment<TValue> segment, Node<TValue> node, TValue value, long weight, long deadline)
     {
-        long stamp = ++segment.Stamp;
         if (_writesInPlace)
         {
             node.Value = value;
-            node.Links.Stamp = stamp;
-            segment.Weight += weight - node.Links.Weight;
-            AddWeight(weight - node.Links.Weight);
-            node.Links.Weight = weight;
+            node.Version++;
+            if (_weigher is not null) // without one every weight is 0: nothing to change, and the node's other line is not touched
+            {
+                segment.Weight += weight - node.Links.Weight;
+                AddWeight(weight - node.Links.Weight);
+                node.Links.Weight = weight;
+            }
+
             long previous = node.Deadline;
             node.SetDeadline(deadline); // release: publishes the value written above with it
             if (previous != deadline)
@@ -354,7 +362,7 @@ public sealed partial class LocalCache<TValue>
         else
         {
             AddWeight(weight - node.Links.Weight);
-            segment.Replace(node, new Node<TValue>(node.Key, node.Hash, value, deadline, weight, stamp));
+            segment.Replace(node, new Node<TValue>(node.Key, node.Hash, value, deadline, weight, node.Version + 1));
         }
     }
 
@@ -368,7 +376,8 @@ public sealed partial class LocalCache<TValue>
         {
             var pending = default(PendingRemovals<TValue>);
             TValue current;
-            long stamp;
+            Node<TValue> seen; // the update applies only to this node, unchanged since (a node that replaced it, even at the same version, is another write)
+            long version;
             long now = _clock.NowMilliseconds(); // before the lock: see FindLive
             lock (segment.Lock)
             {
@@ -380,7 +389,8 @@ public sealed partial class LocalCache<TValue>
                 }
 
                 current = node.Value;
-                stamp = node.Links.Stamp;
+                seen = node;
+                version = node.Version;
             }
 
             pending.Raise(this);
@@ -401,7 +411,7 @@ public sealed partial class LocalCache<TValue>
                     return false;
                 }
 
-                if (node.Links.Stamp == stamp)
+                if (ReferenceEquals(node, seen) && node.Version == version)
                 {
                     long deadline = keepTimeToLive ? node.Deadline
                         : timeToLive == NoTimeToLive ? Node<TValue>.NoDeadline

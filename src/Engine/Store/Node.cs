@@ -38,21 +38,22 @@ internal sealed class Node<TValue>
     internal TValue Value;
     internal Node<TValue>? Next; // published with Volatile.Write, walked with Volatile.Read
     internal long DeadlineField;
+    internal long Version; // under the segment lock: bumped by every write to the node, for optimistic updates
     internal readonly int Hash;
     internal byte Visited;
     internal bool IsUnlinked; // set once the node has left the table (under the segment lock)
 
-    // Under the segment lock only: eviction order, wheel slot, weight and write stamp.
+    // Under the segment lock only: eviction order, wheel slot and weight.
     internal NodeLinks<TValue> Links;
 
-    internal Node(string key, int hash, TValue value, long deadline, long weight, long stamp)
+    internal Node(string key, int hash, TValue value, long deadline, long weight, long version = 0)
     {
         Key = key;
         Hash = hash;
         Value = value;
         DeadlineField = deadline;
+        Version = version;
         Links.Weight = weight;
-        Links.Stamp = stamp;
         Links.WheelSlot = Unscheduled;
     }
 

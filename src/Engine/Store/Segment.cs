@@ -51,7 +51,6 @@ internal sealed class Segment<TValue>
     // Under Lock. Written by one writer at a time; read without the lock (Volatile) by statistics only.
     internal int Count;
     internal long Weight;
-    internal long Stamp;
     internal long Sets;
     internal long Removals;
     internal long Evictions;
@@ -202,7 +201,7 @@ internal sealed class Segment<TValue>
             for (Node<TValue>? node = bucket.Head; node is not null; node = node.Next)
             {
                 int hash = rehash ? KeyHash.Randomized(node.Key) : node.Hash;
-                var copy = new Node<TValue>(node.Key, hash, node.Value, node.Deadline, node.Links.Weight, node.Links.Stamp);
+                var copy = new Node<TValue>(node.Key, hash, node.Value, node.Deadline, node.Links.Weight, node.Version);
                 ref Node<TValue>? head = ref BucketArray<TValue>.Slot(buckets, hash);
                 copy.Next = head;
                 head = copy;

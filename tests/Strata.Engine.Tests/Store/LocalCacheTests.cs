@@ -12,6 +12,23 @@ namespace Strata.Engine.Tests.Store;
 public class LocalCacheTests
 {
     [Fact]
+    public void SetWithoutTimeToLive_OnTheSystemClock_OverAnExpiredEntry_ReportsItExpired_NotReplaced()
+    {
+        // On the system clock a write without a time to live reads the clock only when it finds a node with a
+        // deadline; it must still read it then, or the expired value would be reported as replaced.
+        var removed = new List<(string Key, string Value, RemovalReason Reason)>();
+        using var cache = new LocalCache<string>(new LocalCacheOptions<string> { OnRemoved = (k, v, r) => removed.Add((k, v, r)) });
+        cache.Set("k", "old", TimeSpan.FromMilliseconds(1));
+        Thread.Sleep(30); // past the deadline; the sweep, once a second, may also have reclaimed it, as Expired too
+        cache.Set("k", "new");
+
+        Assert.Equal([("k", "old", RemovalReason.Expired)], removed);
+        Assert.True(cache.TryGet("k", out string? value) && value == "new");
+        Assert.Equal(1, cache.Count);
+        Assert.Equal(Timeout.InfiniteTimeSpan, cache.GetTimeToLive("k"));
+    }
+
+    [Fact]
     public void TryGet_AfterSet_ReturnsValueForStringAndSpanKeys()
     {
         using var t = new TestCache();
