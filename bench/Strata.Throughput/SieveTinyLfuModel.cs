@@ -23,6 +23,7 @@ internal sealed class SieveTinyLfuModel
     private readonly Queue _main = new(2);       // probation when segmented
     private readonly Queue _protected = new(3);
     private readonly bool _segmented;
+    private readonly bool _epochSketch;
     private readonly Sketch _sketch;
     private double _windowShare;
     private int _sampleAccesses;
@@ -31,8 +32,18 @@ internal sealed class SieveTinyLfuModel
     private double _step;
     private int _direction = 1;
 
-    public SieveTinyLfuModel(int keys, int capacity, bool adaptive, double windowShare = 0.01, bool segmented = false)
+    /// <param name="keys">The number of distinct keys (dense, from 0).</param>
+    /// <param name="capacity">The cache's capacity in entries.</param>
+    /// <param name="adaptive">Whether the window's share is hill-climbed.</param>
+    /// <param name="windowShare">The window's (first) share of the capacity.</param>
+    /// <param name="segmented">Whether main is split into probation and protected.</param>
+    /// <param name="epochSketch">
+    /// Whether a hit bumps the sketch only when it sets the visited bit (the first hit since the hand last cleared it),
+    /// as <c>LocalCache</c>'s read could at no cost on a hot key: that read already tests the bit before it stores it.
+    /// </param>
+    public SieveTinyLfuModel(int keys, int capacity, bool adaptive, double windowShare = 0.01, bool segmented = false, bool epochSketch = false)
     {
+        _epochSketch = epochSketch;
         _capacity = capacity;
         _adaptive = adaptive;
         _segmented = segmented;
@@ -55,8 +66,12 @@ internal sealed class SieveTinyLfuModel
     /// <summary>Looks <paramref name="key"/> up and, on a miss, admits it to the window. Returns whether it was a hit.</summary>
     public bool Access(int key)
     {
-        _sketch.Increment(key);
         bool hit = _queue[key] != 0;
+        if (!_epochSketch || !hit || !_visited[key])
+        {
+            _sketch.Increment(key);
+        }
+
         if (hit)
         {
             _visited[key] = true;
