@@ -24,7 +24,7 @@ namespace Strata.Throughput;
 /// Mops/s on Zipf(0.99) mixes, read-heavy (90 % reads) and write-heavy (50 %), at 1, 2 and 4 threads; and the hit
 /// ratios of <see cref="HitRatioSimulator"/>. <c>--quick</c> (about a minute) runs shorter phases, 2 threads and one
 /// trace; <c>--smoke</c> runs every phase for a moment (./test.sh); <c>--mixes</c> only the multi-threaded mixes, at
-/// full length (for profiling a change to the write path); <c>--plots DIR</c> renders the figures with
+/// full length (for profiling a change to the write path); <c>--hit-ratio</c> only the synthetic hit-ratio traces; <c>--plots DIR</c> renders the figures with
 /// ScottPlot. <c>--tiered</c> runs the Redis scenarios instead (see <see cref="TieredScenarios"/>), <c>--getorset</c>
 /// the get-or-set hit path and stampede (see <see cref="GetOrSetScenarios"/>), <c>--http URL</c> cached and uncached
 /// session reads through a running samples/SessionApi (see <see cref="HttpSessionReads"/>).
@@ -81,9 +81,9 @@ internal static class Program
         }
 
         int plotsAt = Array.IndexOf(args, "--plots");
-        if (args.Where((a, i) => i != plotsAt + 1 || plotsAt < 0).Any(a => a is not ("--quick" or "--smoke" or "--mixes" or "--tiered" or "--getorset" or "--plots")) || (plotsAt >= 0 && plotsAt + 1 >= args.Length))
+        if (args.Where((a, i) => i != plotsAt + 1 || plotsAt < 0).Any(a => a is not ("--quick" or "--smoke" or "--mixes" or "--hit-ratio" or "--tiered" or "--getorset" or "--plots")) || (plotsAt >= 0 && plotsAt + 1 >= args.Length))
         {
-            Console.Error.WriteLine("usage: Strata.Throughput [--quick | --smoke | --mixes] [--plots <dir>] [--tiered | --getorset | --http <service url>]");
+            Console.Error.WriteLine("usage: Strata.Throughput [--quick | --smoke | --mixes | --hit-ratio] [--plots <dir>] [--tiered | --getorset | --http <service url>]");
             Console.Error.WriteLine("       Strata.Throughput --load <service url> [--seconds 30] [--connections 32] [--mix 70,10,20] [--sessions 1000] [--acknowledged FILE]");
             Console.Error.WriteLine("       Strata.Throughput --traces <folder of recorded traces, e.g. ../shared/traces> | --traces-selftest");
             return 2;
@@ -125,6 +125,12 @@ internal static class Program
             Candidate.Create(new FusionCacheAdapter(new FusionCache(new FusionCacheOptions()))),
             Candidate.Create(new HybridCacheAdapter(HybridCacheAdapter.Create())),
         ];
+
+        if (args.Contains("--hit-ratio"))
+        {
+            HitRatioSimulator.Print(HitRatioSimulator.Run(settings.TraceLength, HitRatioSimulator.Capacities, true), settings.TraceLength);
+            return 0;
+        }
 
         if (args.Contains("--mixes"))
         {

@@ -24,7 +24,7 @@ public sealed class TieredCacheOptions
 
     /// <summary>
     /// Gets or sets the largest number of entries the in-process tier (L1) holds, or <see langword="null"/> for no entry
-    /// bound (then <see cref="LocalMaxWeight"/> should be set). Default 100,000. When full, L1 evicts by SIEVE; an evicted
+    /// bound (then <see cref="LocalMaxWeight"/> should be set). Default 100,000. When full, L1 evicts by SIEVE with frequency admission (see <c>LocalCache</c>); an evicted
     /// value is read from Redis again on its next use.
     /// </summary>
     public int? LocalMaxEntries { get; set; } = 100_000;

@@ -3,7 +3,8 @@ using System;
 namespace Strata.Engine;
 
 /// <summary>
-/// The eviction order of one segment: SIEVE (Zhang et al., NSDI 2024), an LRU-family policy as cheap as CLOCK.
+/// One SIEVE queue (Zhang et al., NSDI 2024), an LRU-family policy as cheap as CLOCK: a segment's eviction window and
+/// its main queue are one each (see <see cref="WindowedSieve{TValue}"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -129,7 +130,7 @@ internal sealed class SieveList<TValue>
             {
                 if (node.Visited == 0 || step >= limit)
                 {
-                    _hand = node.Links.Newer;
+                    _hand = node; // left on the victim: evicting it moves the hand on (Remove); keeping it finds it again
                     return node;
                 }
 

@@ -322,11 +322,16 @@ public sealed partial class LocalCache<TValue>
                 inserted = segment.Insert(new Node<TValue>(key, BucketArray<TValue>.HashOf(segment.Buckets, key, hash), value, deadline, weight));
                 Interlocked.Increment(ref _count);
                 AddWeight(weight);
+                _sketch?.Increment(inserted.Hash);
             }
 
             if (IsOverBound())
             {
                 EvictOne(segment, inserted, ref pending);
+            }
+            else if (inserted is not null && _sketch is not null)
+            {
+                Rebalance(segment, inserted);
             }
         }
 

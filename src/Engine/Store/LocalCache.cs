@@ -8,7 +8,8 @@ namespace Strata.Engine;
 
 /// <summary>
 /// An in-process cache of string keys: lock-free, allocation-free reads; striped writes; per-entry time to live
-/// reclaimed by a timer wheel; an optional bound on entries or weight enforced by SIEVE eviction; Redis-compatible
+/// reclaimed by a timer wheel; an optional bound on entries or weight enforced by SIEVE
+/// eviction with TinyLFU-style frequency admission; Redis-compatible
 /// glob patterns and cursor scans. The semantics of each member follow the Redis command it names.
 /// </summary>
 /// <typeparam name="TValue">The type of the cached values.</typeparam>
@@ -25,7 +26,7 @@ namespace Strata.Engine;
 /// Expiry is enforced twice: a read compares the entry's deadline with a millisecond clock and reports a miss once it
 /// has passed, and every second a timer advances each stripe's timer wheel, which reclaims expired entries that
 /// nobody reads (amortised O(1) per entry). The bound is global: an insert that takes the cache over it evicts a
-/// SIEVE victim from its own stripe under the lock it already holds, and only if that is not enough visits the other
+/// victim from its own stripe under the lock it already holds, and only if that is not enough visits the other
 /// stripes one lock at a time. Removal callbacks are collected under the lock and raised after it is released.
 /// </para>
 /// <para>
@@ -57,6 +58,20 @@ public sealed partial class LocalCache<TValue> : IDisposable
     private readonly StripedCounter _misses = new();
     private readonly ITimer _sweepTimer;
 
+    // The eviction policy of a bounded cache (see LocalCache.Bound): null when unbounded, which evicts nothing.
+    private const double InitialClimbStep = 0.0625;
+    private readonly FrequencySketch? _sketch;
+    private readonly long _climbSample;   // reads per step of the window's hill climb: ten capacities
+    private readonly int _climbCheckMask; // the climb is looked at every (mask + 1) evictions
+    private double _windowShare = 0.01;
+    private double _climbRate = -1;
+    private double _climbStep = InitialClimbStep;
+    private int _climbDirection = 1;
+    private long _climbHits;
+    private long _climbReads;
+    private int _climbTicks;
+    private int _climbing;
+
     // Entry count and weight over all stripes, for the bound. Changed with Interlocked by writers holding a stripe
     // lock (so they can disagree with the sum of stripe counts only while a write is in flight); read with Volatile.
     private long _count;
@@ -80,6 +95,14 @@ public sealed partial class LocalCache<TValue> : IDisposable
         _weigher = options.Weigher;
         _onRemoved = options.OnRemoved;
         _onCallbackError = options.OnCallbackError;
+        if (options.MaxEntries is not null || options.MaxWeight is not null)
+        {
+            // Sized by the entry bound; a cache bounded by weight alone is sized as for 65,536 entries.
+            long capacity = options.MaxEntries ?? 65_536;
+            _sketch = new FrequencySketch(capacity);
+            _climbSample = 10 * capacity;
+            _climbCheckMask = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(capacity / 8, 1, 256)) - 1;
+        }
 
         int stripes = options.ConcurrencyLevel ?? Math.Min(LocalCacheOptions<TValue>.MaxConcurrencyLevel, Environment.ProcessorCount * 4);
         stripes = (int)BitOperations.RoundUpToPowerOf2((uint)stripes);
@@ -324,6 +347,7 @@ public sealed partial class LocalCache<TValue> : IDisposable
                 if (node.Visited == 0)
                 {
                     node.Visited = 1; // test before store: a hot entry's line is not written on every read
+                    _sketch?.Increment(node.Hash); // once per visit, not per hit: see FrequencySketch
                 }
 
                 _hits.Increment();

@@ -12,5 +12,6 @@ internal struct NodeLinks<TValue>
     internal Node<TValue>? WheelPrevious;
     internal Node<TValue>? WheelNext;
     internal long Weight;
+    internal bool InMain; // in the main eviction queue rather than the window (see WindowedSieve)
     internal int WheelSlot;
 }

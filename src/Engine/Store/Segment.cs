@@ -45,7 +45,7 @@ internal sealed class Segment<TValue>
     /// <summary>The chain length past which the segment switches to randomized hashing (tests lower it).</summary>
     internal int CollisionThreshold = DefaultCollisionThreshold;
 
-    internal readonly SieveList<TValue> Eviction = new();
+    internal readonly WindowedSieve<TValue> Eviction = new();
     internal readonly TimerWheel<TValue> Wheel;
 
     // Under Lock. Written by one writer at a time; read without the lock (Volatile) by statistics only.
@@ -83,7 +83,7 @@ internal sealed class Segment<TValue>
         ref Node<TValue>? head = ref BucketArray<TValue>.Slot(buckets, node.Hash);
         node.Next = head; // plain: the node is not visible yet
         Volatile.Write(ref head, node); // publish only once the node is complete
-        Eviction.AddNewest(node);
+        Eviction.Add(node);
         if (node.HasDeadline)
         {
             Wheel.Schedule(node);
@@ -141,7 +141,7 @@ internal sealed class Segment<TValue>
     internal Node<TValue>? DetachAll()
     {
         // Chain the old nodes through Newer so the caller can notify after releasing the lock.
-        Node<TValue>? head = Eviction.Newest;
+        Node<TValue>? head = Eviction.DetachAll();
         for (Node<TValue>? node = head; node is not null; node = node.Links.Older)
         {
             node.IsUnlinked = true;
@@ -151,7 +151,6 @@ internal sealed class Segment<TValue>
         }
 
         Buckets = BucketArray<TValue>.Create(InitialBuckets, BucketArray<TValue>.IsRandomized(Buckets));
-        Eviction.Clear();
         Wheel.Clear();
         Removals += Count;
         Count = 0;

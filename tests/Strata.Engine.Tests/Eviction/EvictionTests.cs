@@ -30,7 +30,7 @@ public class EvictionTests
     }
 
     [Fact]
-    public void Sieve_EntriesReadSinceInsert_SurviveAScanOfNewKeys()
+    public void Policy_AScanOfKeysSeenOnce_DoesNotPushOutWhatTheCacheHolds()
     {
         using var t = new TestCache(o => { o.MaxEntries = 100; o.ConcurrencyLevel = 1; });
         for (int i = 0; i < 100; i++)
@@ -48,9 +48,47 @@ public class EvictionTests
             t.Cache.Set("scan" + i, "v");
         }
 
-        // The 50 read entries were visited: the hand passes over them and takes the 50 that were never read.
+        // Each scan key enters the window and then competes with the main queue's victim, an entry seen as often as it
+        // (once): a tie goes against the newcomer. Plain SIEVE would evict all 50 unread entries; here a scan key wins
+        // only where the sketch's counters (as many per row as the capacity) overestimate it through a collision.
         Assert.All(Enumerable.Range(0, 50), i => Assert.True(t.Cache.ContainsKey("hot" + i)));
-        Assert.All(Enumerable.Range(50, 50), i => Assert.False(t.Cache.ContainsKey("hot" + i)));
+        int unreadKept = Enumerable.Range(50, 50).Count(i => t.Cache.ContainsKey("hot" + i));
+        int scanKept = Enumerable.Range(0, 50).Count(i => t.Cache.ContainsKey("scan" + i));
+        Assert.True(unreadKept >= 35, $"{unreadKept} of the 50 unread entries kept");
+        Assert.Equal(50 - unreadKept, scanKept);
+        Assert.Equal(100, t.Cache.Count);
+        t.Cache.Validate();
+    }
+
+    [Fact]
+    public void Policy_ALoopLargerThanTheCache_KeepsHittingWherePlainSieveWouldNot()
+    {
+        // Plain SIEVE (and LRU) evict each key of a loop of 150 over a cache of 100 just before it comes round again:
+        // no hits. With frequency admission, every key is seen as often as the main queue's victims, so newcomers lose
+        // and main keeps the same two thirds of the loop, which hit every round.
+        using var t = new TestCache(o => { o.MaxEntries = 100; o.ConcurrencyLevel = 1; });
+        long hits = 0, reads = 0;
+        for (int round = 0; round < 20; round++)
+        {
+            for (int i = 0; i < 150; i++)
+            {
+                string key = "loop" + i;
+                bool hit = t.Cache.TryGet(key, out _);
+                if (!hit)
+                {
+                    t.Cache.Set(key, "v");
+                }
+
+                if (round >= 10)
+                {
+                    hits += hit ? 1 : 0;
+                    reads++;
+                }
+            }
+        }
+
+        Assert.True(hits > reads * 0.5, $"{hits} hits in {reads} reads");
+        Assert.Equal(100, t.Cache.Count);
         t.Cache.Validate();
     }
 

@@ -1,0 +1,114 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Strata.Engine;
+
+/// <summary>
+/// How often keys were seen recently, approximately: a count-min sketch of 4-bit counters (after TinyLFU, Einziger et
+/// al.), four rows of one counter per key of capacity, halved every ten capacities' worth of increments so that old
+/// popularity fades. It decides whether an entry leaving the eviction window may take the place of the main queue's
+/// victim (see <see cref="WindowedSieve{TValue}"/>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Shared by every stripe and written without a lock: readers bump it on a hit that sets an entry's visited bit (the
+/// first hit since the eviction hand last cleared it, so a hot key's further hits write nothing), writers on every
+/// insert. Each row is a <see cref="long"/> of sixteen counters read and written whole, so a race loses an increment
+/// or a halving of one word, never corrupts a counter: the sketch is an estimate either way.
+/// </para>
+/// <para>
+/// The row positions mix the key's hash with a per-sketch random seed, so keys chosen to collide in the table's hash do
+/// not also share counters here and cannot make a cold key look popular.
+/// </para>
+/// </remarks>
+internal sealed class FrequencySketch
+{
+    private const ulong OddMultiplier = 0x9E3779B97F4A7C15UL;
+    private const ulong RowStep = 0xD6E8FEB86659FD93UL;
+    private const long HalfMask = 0x7777_7777_7777_7777L; // each counter shifted right by one stays within its nibble
+
+    private readonly long[] _table; // four rows of _rowWords longs
+    private readonly int _rowShift; // log2 of the counters per row
+    private readonly int _rowWords;
+    private readonly ulong _seed;
+    private readonly int _sampleSize;
+    private int _additions;
+
+    /// <param name="capacity">The number of entries the cache holds when full (at least 1).</param>
+    internal FrequencySketch(long capacity)
+    {
+        int counters = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(capacity, 16, 1 << 26));
+        _rowShift = BitOperations.Log2((uint)counters);
+        _rowWords = counters / 16;
+        _table = new long[4 * _rowWords];
+        _sampleSize = (int)Math.Min(10L * Math.Max(capacity, 1), int.MaxValue);
+        _seed = (ulong)Random.Shared.NextInt64() | 1;
+    }
+
+    /// <summary>Counts one more sighting of the key with <paramref name="hash"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // off the hit path's fast branch: it runs on a visited bit's 0 -> 1 only
+    internal void Increment(int hash)
+    {
+        ulong mixed = Mix(hash);
+        bool added = false;
+        for (int row = 0; row < 4; row++)
+        {
+            int counter = Position(mixed, row);
+            ref long word = ref _table[(row * _rowWords) + (counter >> 4)];
+            int shift = (counter & 15) << 2;
+            long current = word;
+            if (((current >> shift) & 0xF) != 0xF)
+            {
+                word = current + (1L << shift);
+                added = true;
+            }
+        }
+
+        if (added && ++_additions >= _sampleSize)
+        {
+            Halve();
+        }
+    }
+
+    /// <summary>The estimated recent count of the key with <paramref name="hash"/>: 0 to 15.</summary>
+    internal int Frequency(int hash)
+    {
+        ulong mixed = Mix(hash);
+        int frequency = 15;
+        for (int row = 0; row < 4; row++)
+        {
+            int counter = Position(mixed, row);
+            int count = (int)(_table[(row * _rowWords) + (counter >> 4)] >> ((counter & 15) << 2)) & 0xF;
+            frequency = Math.Min(frequency, count);
+        }
+
+        return frequency;
+    }
+
+    /// <summary>Halves every counter: what was popular a while ago counts for less than what is popular now.</summary>
+    private void Halve()
+    {
+        _additions = 0;
+        long[] table = _table;
+        for (int i = 0; i < table.Length; i++)
+        {
+            table[i] = (table[i] >> 1) & HalfMask;
+        }
+    }
+
+    /// <summary>The key's mix of its hash and the seed, from which each row takes its own position.</summary>
+    private ulong Mix(int hash)
+    {
+        ulong x = ((ulong)(uint)hash ^ _seed) * OddMultiplier;
+        return x ^ (x >> 31);
+    }
+
+    /// <summary>The key's counter in <paramref name="row"/>: the top bits of a further mix that differs per row (a xor-shift before the multiply, so that two keys sharing a counter in one row do not share one in every row).</summary>
+    private int Position(ulong mixed, int row)
+    {
+        ulong x = mixed + ((ulong)row * RowStep);
+        x ^= x >> 32;
+        return (int)((x * OddMultiplier) >> (64 - _rowShift));
+    }
+}
