@@ -31,7 +31,7 @@ internal static class HitRatioSimulator
     internal sealed record Result(string Trace, int[] Capacities, Dictionary<string, double[]> Ratios);
 
     internal static IReadOnlyList<string> Policies { get; } =
-        ["Strata LocalCache (SIEVE)", "BitFaster ConcurrentLru", "BitFaster ConcurrentLfu", "exact LRU", "perfect-frequency bound"];
+        ["Strata LocalCache", "BitFaster ConcurrentLru", "BitFaster ConcurrentLfu", "exact LRU", "perfect-frequency bound"];
 
     public static List<Result> Run(int length, int[] capacities, bool allTraces)
     {
