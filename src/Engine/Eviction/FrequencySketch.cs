@@ -54,9 +54,7 @@ internal sealed class FrequencySketch
         bool added = false;
         for (int row = 0; row < 4; row++)
         {
-            int counter = Position(mixed, row);
-            ref long word = ref _table[(row * _rowWords) + (counter >> 4)];
-            int shift = (counter & 15) << 2;
+            ref long word = ref Word(mixed, row, out int shift);
             long current = word;
             if (((current >> shift) & 0xF) != 0xF)
             {
@@ -78,8 +76,7 @@ internal sealed class FrequencySketch
         int frequency = 15;
         for (int row = 0; row < 4; row++)
         {
-            int counter = Position(mixed, row);
-            int count = (int)(_table[(row * _rowWords) + (counter >> 4)] >> ((counter & 15) << 2)) & 0xF;
+            int count = (int)(Word(mixed, row, out int shift) >> shift) & 0xF;
             frequency = Math.Min(frequency, count);
         }
 
@@ -102,6 +99,14 @@ internal sealed class FrequencySketch
     {
         ulong x = ((ulong)(uint)hash ^ _seed) * OddMultiplier;
         return x ^ (x >> 31);
+    }
+
+    /// <summary>The word that holds the key's counter in <paramref name="row"/>, and the counter's bit offset in it.</summary>
+    private ref long Word(ulong mixed, int row, out int shift)
+    {
+        int counter = Position(mixed, row);
+        shift = (counter & 15) << 2;
+        return ref _table[(row * _rowWords) + (counter >> 4)];
     }
 
     /// <summary>The key's counter in <paramref name="row"/>: the top bits of a further mix that differs per row (a xor-shift before the multiply, so that two keys sharing a counter in one row do not share one in every row).</summary>

@@ -27,8 +27,6 @@ internal sealed class WindowedSieve<TValue>
 
     internal int Count => _window.Count + _main.Count;
 
-    internal int WindowCount => _window.Count;
-
     /// <summary>Adds a new entry to the window.</summary>
     internal void Add(Node<TValue> node)
     {
@@ -100,24 +98,8 @@ internal sealed class WindowedSieve<TValue>
     /// <summary>Walks both queues checking links and queue marks; for integrity checks.</summary>
     internal int CountLinked(Action<Node<TValue>> visit)
     {
-        int window = _window.CountLinked(node =>
-        {
-            if (node.Links.InMain)
-            {
-                ThrowHelper.ThrowInvalidOperation($"Eviction window: '{node.Key}' is marked as in the main queue.");
-            }
-
-            visit(node);
-        });
-        int main = _main.CountLinked(node =>
-        {
-            if (!node.Links.InMain)
-            {
-                ThrowHelper.ThrowInvalidOperation($"Eviction main queue: '{node.Key}' is marked as in the window.");
-            }
-
-            visit(node);
-        });
+        int window = _window.CountLinked(CheckMark(visit, inMain: false));
+        int main = _main.CountLinked(CheckMark(visit, inMain: true));
         if (window != _window.Count || main != _main.Count)
         {
             ThrowHelper.ThrowInvalidOperation($"Eviction queues: {window} and {main} linked, against counts of {_window.Count} and {_main.Count}.");
@@ -125,6 +107,16 @@ internal sealed class WindowedSieve<TValue>
 
         return window + main;
     }
+
+    private static Action<Node<TValue>> CheckMark(Action<Node<TValue>> visit, bool inMain) => node =>
+    {
+        if (node.Links.InMain != inMain)
+        {
+            ThrowHelper.ThrowInvalidOperation($"Eviction {(inMain ? "main queue" : "window")}: '{node.Key}' is marked as in the {(inMain ? "window" : "main queue")}.");
+        }
+
+        visit(node);
+    };
 
     private int WindowTarget(double windowShare) => Math.Max(1, (int)(Count * windowShare));
 
