@@ -65,7 +65,7 @@ internal static class HitRatioSimulator
     /// distinct keys, printed as one table with Strata's distance to the better of BitFaster's two caches.
     /// </summary>
     /// <returns>The worst of those distances, in points.</returns>
-    internal static double RunRecorded(string folder)
+    internal static double RunRecorded(string folder, string? plots = null)
     {
         Console.WriteLine($"Hit ratio (%) on the recorded traces of {folder}, at 5 % and 20 % of each trace's distinct keys:");
         Console.WriteLine();
@@ -76,8 +76,13 @@ internal static class HitRatioSimulator
         foreach (Trace trace in RecordedTraces.Load(folder))
         {
             int distinct = trace.Requests.Length == 0 ? 0 : trace.Requests.Max() + 1; // renumbered 0..n-1
-            int[] capacities = [Math.Max(3, distinct / 20), Math.Max(3, distinct / 5)]; // BitFaster's ConcurrentLru takes no fewer than 3
+            int[] capacities = [Share(distinct, 20), Share(distinct, 5)];
             Result result = Replay(trace, capacities);
+            if (plots is not null)
+            {
+                Plots.RecordedTrace(plots, Replay(trace, [Share(distinct, 40), Share(distinct, 20), Share(distinct, 10), Share(distinct, 5), Share(distinct, 2.5)]));
+            }
+
             for (int c = 0; c < capacities.Length; c++)
             {
                 double best = Math.Max(result.Ratios[Policies[1]][c], result.Ratios[Policies[2]][c]);
@@ -104,6 +109,9 @@ internal static class HitRatioSimulator
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"worst adaptive model, sketch bumped once per visit - best BitFaster: {worstEpoch * 100:+0.00;-0.00} points"));
         return worst;
     }
+
+    /// <summary>One <paramref name="divisor"/>-th of a trace's distinct keys, at least 3 (the fewest BitFaster's ConcurrentLru takes).</summary>
+    private static int Share(int distinct, double divisor) => Math.Max(3, (int)(distinct / divisor));
 
     private static double Model(int[] requests, int keys, int capacity, bool adaptive, bool segmented = false, bool epochSketch = false) =>
         HitRatio(requests, new SieveTinyLfuModel(keys, capacity, adaptive, segmented: segmented, epochSketch: epochSketch).Access);

@@ -25,6 +25,13 @@ internal static class Plots
         Console.WriteLine($"Plots written to {Path.GetFullPath(directory)}.");
     }
 
+    /// <summary>One recorded trace's hit ratio against capacity, as <c>trace-NAME</c> in <paramref name="directory"/>.</summary>
+    public static void RecordedTrace(string directory, HitRatioSimulator.Result result)
+    {
+        Directory.CreateDirectory(directory);
+        HitRatio(Path.Combine(directory, "trace-" + Slug(result.Trace)), result);
+    }
+
     private static void Throughput(string path, string title, List<Program.Row> rows, int[] threads, Func<Program.Row, Dictionary<int, double>> mops)
     {
         var plot = new Plot();

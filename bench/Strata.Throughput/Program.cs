@@ -66,12 +66,17 @@ internal static class Program
         {
             if (traces + 1 >= args.Length || !Directory.Exists(args[traces + 1]))
             {
-                Console.Error.WriteLine("usage: Strata.Throughput --traces <folder with lirs/*.trace.gz and cache2k/*.trace.xz> (for example ../shared/traces)");
+                Console.Error.WriteLine("usage: Strata.Throughput --traces <folder with lirs/*.trace.gz and cache2k/*.trace.xz> (for example ../shared/traces) [--plots <dir>]");
                 return 2;
             }
 
+            int tracePlots = Array.IndexOf(args, "--plots");
             PrintHeader("hit ratio on recorded traces", quick: false);
-            HitRatioSimulator.RunRecorded(args[traces + 1]);
+            HitRatioSimulator.RunRecorded(args[traces + 1], tracePlots >= 0 && tracePlots + 1 < args.Length ? args[tracePlots + 1] : null);
+            if (tracePlots >= 0)
+            {
+                Console.WriteLine($"Plots of hit ratio against capacity (2.5 to 40 % of each trace's keys) written to {Path.GetFullPath(args[tracePlots + 1])}.");
+            }
             return 0;
         }
 
@@ -85,7 +90,7 @@ internal static class Program
         {
             Console.Error.WriteLine("usage: Strata.Throughput [--quick | --smoke | --mixes | --hit-ratio] [--plots <dir>] [--tiered | --getorset | --http <service url>]");
             Console.Error.WriteLine("       Strata.Throughput --load <service url> [--seconds 30] [--connections 32] [--mix 70,10,20] [--sessions 1000] [--acknowledged FILE]");
-            Console.Error.WriteLine("       Strata.Throughput --traces <folder of recorded traces, e.g. ../shared/traces> | --traces-selftest");
+            Console.Error.WriteLine("       Strata.Throughput --traces <folder of recorded traces, e.g. ../shared/traces> [--plots <dir>] | --traces-selftest");
             return 2;
         }
 

@@ -6,11 +6,20 @@ namespace Strata.Engine;
 
 /// <summary>
 /// How often keys were seen recently, approximately: a count-min sketch of 4-bit counters (after TinyLFU, Einziger et
-/// al.), four rows of one counter per key of capacity, halved every ten capacities' worth of increments so that old
+/// al.), four rows of four counters per key of capacity, halved every ten capacities' worth of increments so that old
 /// popularity fades. It decides whether an entry leaving the eviction window may take the place of the main queue's
 /// victim (see <see cref="WindowedSieve{TValue}"/>).
 /// </summary>
 /// <remarks>
+/// <para>
+/// Sized for at least <see cref="MinKeys"/> keys, so a small cache still tells apart the keys of a working set several
+/// times its size. Both sizes come from the recorded traces (bench/RESULTS.md): with one counter per key per row, keys
+/// sharing counters made a cold candidate look as popular as main's victim often enough to churn main on loops and
+/// scans; and when a sample was shorter than a loop (a cache of 50 entries halved every 500 increments, on a loop of
+/// 1,011 keys), the candidate's fresh increment always outweighed the victim's halved one, so every new key was let
+/// in and none stayed long enough to be hit. Four counters per key cost 8 bytes per entry of capacity (8 MB at a
+/// million entries).
+/// </para>
 /// <para>
 /// Shared by every stripe and written without a lock: readers bump it on a hit that sets an entry's visited bit (the
 /// first hit since the eviction hand last cleared it, so a hot key's further hits write nothing), writers on every
@@ -35,14 +44,18 @@ internal sealed class FrequencySketch
     private readonly int _sampleSize;
     private int _additions;
 
+    /// <summary>The fewest keys the sketch is sized for, whatever the capacity.</summary>
+    internal const int MinKeys = 1024;
+
     /// <param name="capacity">The number of entries the cache holds when full (at least 1).</param>
     internal FrequencySketch(long capacity)
     {
-        int counters = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(capacity, 16, 1 << 26));
+        long keys = Math.Max(capacity, MinKeys);
+        int counters = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Min(4 * keys, 1 << 26));
         _rowShift = BitOperations.Log2((uint)counters);
         _rowWords = counters / 16;
         _table = new long[4 * _rowWords];
-        _sampleSize = (int)Math.Min(10L * Math.Max(capacity, 1), int.MaxValue);
+        _sampleSize = (int)Math.Min(10L * keys, int.MaxValue);
         _seed = (ulong)Random.Shared.NextInt64() | 1;
     }
 

@@ -104,8 +104,7 @@ public sealed partial class LocalCache<TValue> : IDisposable
             _climbCheckMask = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(capacity / 8, 1, 256)) - 1;
         }
 
-        int stripes = options.ConcurrencyLevel ?? Math.Min(LocalCacheOptions<TValue>.MaxConcurrencyLevel, Environment.ProcessorCount * 4);
-        stripes = (int)BitOperations.RoundUpToPowerOf2((uint)stripes);
+        int stripes = (int)BitOperations.RoundUpToPowerOf2((uint)(options.ConcurrencyLevel ?? DefaultStripes(options.MaxEntries)));
         _segmentShift = 32 - BitOperations.Log2((uint)stripes); // 32 for one stripe: a 64-bit shift yields 0
         long now = _clock.NowMilliseconds();
         _segments = new Segment<TValue>[stripes];
@@ -117,6 +116,20 @@ public sealed partial class LocalCache<TValue> : IDisposable
 
         _sweepTimer = SweepTimer.Start(this, options.TimeProvider, s_sweepInterval);
     }
+
+    /// <summary>
+    /// Four stripes per processor, but at most one per <see cref="LocalCacheOptions{TValue}.MinEntriesPerStripe"/>
+    /// entries of the entry bound: each stripe evicts from its own queues, and queues of a few entries each evict
+    /// almost at random (on the recorded traces, a 50-entry cache in eight stripes lost up to 5 points of hit ratio).
+    /// </summary>
+    private static int DefaultStripes(long? maxEntries)
+    {
+        int stripes = Math.Min(LocalCacheOptions<TValue>.MaxConcurrencyLevel, Environment.ProcessorCount * 4);
+        return maxEntries is { } bound ? (int)Math.Clamp(bound / LocalCacheOptions<TValue>.MinEntriesPerStripe, 1, stripes) : stripes;
+    }
+
+    /// <summary>The number of stripes; for tests.</summary>
+    internal int StripeCount => _segments.Length;
 
     /// <summary>Gets the number of entries, including expired ones the background sweep has not reclaimed yet.</summary>
     public int Count => (int)Volatile.Read(ref _count);

@@ -10,6 +10,9 @@ public sealed class LocalCacheOptions<TValue>
     /// <summary>The largest number of stripes (<see cref="ConcurrencyLevel"/>) a cache accepts.</summary>
     public const int MaxConcurrencyLevel = 256;
 
+    /// <summary>The fewest entries of <see cref="MaxEntries"/> per stripe when <see cref="ConcurrencyLevel"/> is left to its default.</summary>
+    public const int MinEntriesPerStripe = 256;
+
     /// <summary>
     /// Gets or sets the largest number of entries the cache holds, or <see langword="null"/> for no entry bound.
     /// When full, an insert evicts an entry chosen by the eviction policy. Under concurrent inserts the count can
@@ -41,7 +44,10 @@ public sealed class LocalCacheOptions<TValue>
 
     /// <summary>
     /// Gets or sets the number of independently locked stripes, rounded up to a power of two; between 1 and
-    /// <see cref="MaxConcurrencyLevel"/>. <see langword="null"/> (the default) picks four per processor.
+    /// <see cref="MaxConcurrencyLevel"/>. <see langword="null"/> (the default) picks four per processor, but no more
+    /// than one per <see cref="MinEntriesPerStripe"/> entries of <see cref="MaxEntries"/>: each stripe evicts on its
+    /// own, and a stripe of a few entries evicts almost at random. Set it to trade hit ratio for write concurrency in a
+    /// small cache written from many threads.
     /// </summary>
     public int? ConcurrencyLevel { get; set; }
 
