@@ -131,6 +131,9 @@ public sealed partial class LocalCache<TValue> : IDisposable
     /// <summary>The number of stripes; for tests.</summary>
     internal int StripeCount => _segments.Length;
 
+    /// <summary>The eviction window's share of the cache, as the climb left it; for tests.</summary>
+    internal double WindowShare => Volatile.Read(ref _windowShare);
+
     /// <summary>Gets the number of entries, including expired ones the background sweep has not reclaimed yet.</summary>
     public int Count => (int)Volatile.Read(ref _count);
 

@@ -126,6 +126,35 @@ public class EvictionTests
         t.Cache.Validate();
     }
 
+    [Fact]
+    public void Climb_HoldsTheWindowStill_WhileTheHitRateIsFlat()
+    {
+        // Nine reads of 50 hot keys, then a key never seen before: once the hot keys sit in main, the hit rate is
+        // exactly 0.9 in every sample, and each new key evicts one. A climb that stepped on a flat rate (as Caffeine's
+        // does, and this one did) moved the window every sample, ten capacities of reads apart.
+        using var t = new TestCache(o => o.MaxEntries = 100);
+        int next = 0;
+        void Run(int reads)
+        {
+            for (int i = 0; i < reads; i++)
+            {
+                string key = i % 10 == 9 ? "new" + next++ : "hot" + (i % 50);
+                if (!t.Cache.TryGet(key, out _))
+                {
+                    t.Cache.Set(key, "v");
+                }
+            }
+        }
+
+        Run(20_000);
+        double settled = t.Cache.WindowShare;
+        long hitsBefore = t.Cache.GetStatistics().Hits;
+        Run(50_000);
+        Assert.Equal(45_000, t.Cache.GetStatistics().Hits - hitsBefore); // every hot read hit: the rate was flat
+        Assert.Equal(settled, t.Cache.WindowShare);
+        t.Cache.Validate();
+    }
+
     [Theory]
     [InlineData(1, 1)]
     [InlineData(511, 1)]
