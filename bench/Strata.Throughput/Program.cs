@@ -64,19 +64,21 @@ internal static class Program
         int traces = Array.IndexOf(args, "--traces");
         if (traces >= 0)
         {
-            if (traces + 1 >= args.Length || !Directory.Exists(args[traces + 1]))
+            int tracePlots = Array.IndexOf(args, "--plots");
+            if (traces + 1 >= args.Length || !Directory.Exists(args[traces + 1]) || (tracePlots >= 0 && tracePlots + 1 >= args.Length))
             {
                 Console.Error.WriteLine("usage: Strata.Throughput --traces <folder with lirs/*.trace.gz and cache2k/*.trace.xz> (for example ../shared/traces) [--plots <dir>]");
                 return 2;
             }
 
-            int tracePlots = Array.IndexOf(args, "--plots");
+            string? plotDirectory = tracePlots >= 0 ? args[tracePlots + 1] : null;
             PrintHeader("hit ratio on recorded traces", quick: false);
-            HitRatioSimulator.RunRecorded(args[traces + 1], tracePlots >= 0 && tracePlots + 1 < args.Length ? args[tracePlots + 1] : null);
-            if (tracePlots >= 0)
+            HitRatioSimulator.RunRecorded(args[traces + 1], plotDirectory);
+            if (plotDirectory is not null)
             {
-                Console.WriteLine($"Plots of hit ratio against capacity (2.5 to 40 % of each trace's keys) written to {Path.GetFullPath(args[tracePlots + 1])}.");
+                Console.WriteLine($"Plots of hit ratio against capacity (2.5 to 40 % of each trace's keys) written to {Path.GetFullPath(plotDirectory)}.");
             }
+
             return 0;
         }
 

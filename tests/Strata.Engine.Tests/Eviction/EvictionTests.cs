@@ -67,26 +67,7 @@ public class EvictionTests
         // no hits. With frequency admission, every key is seen as often as the main queue's victims, so newcomers lose
         // and main keeps the same two thirds of the loop, which hit every round.
         using var t = new TestCache(o => { o.MaxEntries = 100; o.ConcurrencyLevel = 1; });
-        long hits = 0, reads = 0;
-        for (int round = 0; round < 20; round++)
-        {
-            for (int i = 0; i < 150; i++)
-            {
-                string key = "loop" + i;
-                bool hit = t.Cache.TryGet(key, out _);
-                if (!hit)
-                {
-                    t.Cache.Set(key, "v");
-                }
-
-                if (round >= 10)
-                {
-                    hits += hit ? 1 : 0;
-                    reads++;
-                }
-            }
-        }
-
+        (long hits, long reads) = Loop(t.Cache, length: 150, rounds: 20, countFrom: 10);
         Assert.True(hits > reads * 0.5, $"{hits} hits in {reads} reads");
         Assert.Equal(100, t.Cache.Count);
         t.Cache.Validate();
@@ -102,26 +83,7 @@ public class EvictionTests
         // stripes of six.
         using var t = new TestCache(o => o.MaxEntries = 50);
         Assert.Equal(1, t.Cache.StripeCount);
-        long hits = 0, reads = 0;
-        for (int round = 0; round < 60; round++)
-        {
-            for (int i = 0; i < 1000; i++)
-            {
-                string key = "loop" + i;
-                bool hit = t.Cache.TryGet(key, out _);
-                if (!hit)
-                {
-                    t.Cache.Set(key, "v");
-                }
-
-                if (round >= 30)
-                {
-                    hits += hit ? 1 : 0;
-                    reads++;
-                }
-            }
-        }
-
+        (long hits, long reads) = Loop(t.Cache, length: 1000, rounds: 60, countFrom: 30);
         Assert.True(hits > reads * 0.025, $"{hits} hits in {reads} reads");
         t.Cache.Validate();
     }
@@ -138,11 +100,7 @@ public class EvictionTests
         {
             for (int i = 0; i < reads; i++)
             {
-                string key = i % 10 == 9 ? "new" + next++ : "hot" + (i % 50);
-                if (!t.Cache.TryGet(key, out _))
-                {
-                    t.Cache.Set(key, "v");
-                }
+                ReadOrInsert(t.Cache, i % 10 == 9 ? "new" + next++ : "hot" + (i % 50));
             }
         }
 
@@ -163,11 +121,11 @@ public class EvictionTests
     public void DefaultStripes_AreAtMostOnePerMinEntriesPerStripe(int maxEntries, int expectedUpToProcessors)
     {
         using var t = new TestCache(o => o.MaxEntries = maxEntries);
-        int processorDefault = Math.Min(LocalCacheOptions<string>.MaxConcurrencyLevel, Environment.ProcessorCount * 4);
-        Assert.Equal(Math.Min(expectedUpToProcessors, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)processorDefault)), t.Cache.StripeCount);
+        int processorDefault = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Min(LocalCacheOptions<string>.MaxConcurrencyLevel, Environment.ProcessorCount * 4));
+        Assert.Equal(Math.Min(expectedUpToProcessors, processorDefault), t.Cache.StripeCount);
 
         using var unbounded = new TestCache(_ => { });
-        Assert.Equal((int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)processorDefault), unbounded.Cache.StripeCount);
+        Assert.Equal(processorDefault, unbounded.Cache.StripeCount);
 
         using var chosen = new TestCache(o => { o.MaxEntries = maxEntries; o.ConcurrencyLevel = 16; });
         Assert.Equal(16, chosen.Cache.StripeCount);
@@ -231,5 +189,37 @@ public class EvictionTests
         Assert.Contains("negative", ex.Message, StringComparison.Ordinal);
         Assert.False(t.Cache.ContainsKey("k"));
         t.Cache.Validate();
+    }
+
+    /// <summary>Reads <paramref name="key"/> and inserts it on a miss, as a get-or-set would; returns whether it hit.</summary>
+    private static bool ReadOrInsert(LocalCache<string> cache, string key)
+    {
+        bool hit = cache.TryGet(key, out _);
+        if (!hit)
+        {
+            cache.Set(key, "v");
+        }
+
+        return hit;
+    }
+
+    /// <summary>Rounds over a loop of <paramref name="length"/> keys through <see cref="ReadOrInsert"/>; hits and reads counted from round <paramref name="countFrom"/> on.</summary>
+    private static (long Hits, long Reads) Loop(LocalCache<string> cache, int length, int rounds, int countFrom)
+    {
+        long hits = 0, reads = 0;
+        for (int round = 0; round < rounds; round++)
+        {
+            for (int i = 0; i < length; i++)
+            {
+                bool hit = ReadOrInsert(cache, "loop" + i);
+                if (round >= countFrom)
+                {
+                    hits += hit ? 1 : 0;
+                    reads++;
+                }
+            }
+        }
+
+        return (hits, reads);
     }
 }
