@@ -151,7 +151,8 @@ public abstract partial class CacheScope
 
     /// <summary>
     /// A read L1 did not answer fresh. Kept out of line: inlined into a caller, dynamic PGO could judge its blocks cold
-    /// from the caller's profile and leave the small calls in it uninlined (in the BDN miss suite a miss cost about three times what it costs out of line).
+    /// from the caller's profile and leave the small calls in it uninlined (in the BenchmarkDotNet miss suite a miss
+    /// cost about three times what it costs out of line; see bench/RESULTS.md).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private ValueTask<CacheResult<T>> GetPastLocal<T>(string full, LocalEntry? stale, CacheEntryFlags flags, CancellationToken cancellationToken)
