@@ -247,9 +247,21 @@ public sealed partial class LocalCache<TValue>
     /// <see cref="Clock.NotRead"/>, passed only when the clock can be read under the lock: it is read here, and only
     /// when the node found has a deadline.
     /// </remarks>
-    private Node<TValue>? FindLive(Segment<TValue> segment, string key, int hash, long now, ref PendingRemovals<TValue> pending)
+    private Node<TValue>? FindLive(Segment<TValue> segment, string key, int hash, long now, ref PendingRemovals<TValue> pending) =>
+        Live(segment, segment.Find(key, hash), now, ref pending);
+
+    /// <summary>
+    /// Like <see cref="FindLive"/>, starting from <paramref name="seen"/>, the key's node as a lock-free look-up found
+    /// it before the lock was taken: while it is still in the table it is the key's node (a key has one node in the
+    /// table, and only writers holding the lock take one out), so the chain is walked again only when it has gone or
+    /// nothing was found. Walking the chain before the lock keeps its cache misses out of the critical section.
+    /// </summary>
+    private Node<TValue>? FindLiveFrom(Segment<TValue> segment, Node<TValue>? seen, string key, int hash, long now, ref PendingRemovals<TValue> pending) =>
+        Live(segment, seen is not null && !seen.IsUnlinked ? seen : segment.Find(key, hash), now, ref pending);
+
+    /// <summary>Returns <paramref name="node"/> if it is live, or reclaims it if it has expired (see <see cref="FindLive"/>).</summary>
+    private Node<TValue>? Live(Segment<TValue> segment, Node<TValue>? node, long now, ref PendingRemovals<TValue> pending)
     {
-        Node<TValue>? node = segment.Find(key, hash);
         if (node is not null && node.HasDeadline && node.Deadline <= (now != Clock.NotRead ? now : _clock.NowMilliseconds()))
         {
             Unlink(segment, node);
@@ -288,9 +300,10 @@ public sealed partial class LocalCache<TValue>
         Segment<TValue> segment = SegmentFor(hash);
         var pending = default(PendingRemovals<TValue>);
         Node<TValue>? inserted = null;
+        Node<TValue>? seen = segment.Find(key, hash); // lock-free: see FindLiveFrom
         lock (segment.Lock)
         {
-            Node<TValue>? node = FindLive(segment, key, hash, now, ref pending);
+            Node<TValue>? node = FindLiveFrom(segment, seen, key, hash, now, ref pending);
             if (node is not null && mode == WriteMode.AddOnly)
             {
                 return false; // nothing pending: FindLive found the node live

@@ -44,7 +44,7 @@ public sealed class LocalCacheOptions<TValue>
 
     /// <summary>
     /// Gets or sets the number of independently locked stripes, rounded up to a power of two; between 1 and
-    /// <see cref="MaxConcurrencyLevel"/>. <see langword="null"/> (the default) picks four per processor, but no more
+    /// <see cref="MaxConcurrencyLevel"/>. <see langword="null"/> (the default) picks sixteen per processor, but no more
     /// than one per <see cref="MinEntriesPerStripe"/> entries of <see cref="MaxEntries"/>: each stripe evicts on its
     /// own, and a stripe of a few entries evicts almost at random. Set it to trade hit ratio for write concurrency in a
     /// small cache written from many threads.

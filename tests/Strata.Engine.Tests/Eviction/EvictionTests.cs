@@ -118,10 +118,11 @@ public class EvictionTests
     [InlineData(511, 1)]
     [InlineData(512, 2)]
     [InlineData(1000, 4)]
+    [InlineData(101_024, 394)]
     public void DefaultStripes_AreAtMostOnePerMinEntriesPerStripe(int maxEntries, int expectedUpToProcessors)
     {
         using var t = new TestCache(o => o.MaxEntries = maxEntries);
-        int processorDefault = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Min(LocalCacheOptions<string>.MaxConcurrencyLevel, Environment.ProcessorCount * 4));
+        int processorDefault = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Min(LocalCacheOptions<string>.MaxConcurrencyLevel, Environment.ProcessorCount * LocalCache<string>.StripesPerProcessor));
         Assert.Equal(Math.Min(expectedUpToProcessors, processorDefault), t.Cache.StripeCount);
 
         using var unbounded = new TestCache(_ => { });

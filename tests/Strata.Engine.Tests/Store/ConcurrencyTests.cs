@@ -28,6 +28,36 @@ public class ConcurrencyTests
     }
 
     [Fact]
+    public async Task AWrite_RacingAGrowth_IsNeverLostToTheNodeGrowthReplaced()
+    {
+        // A write finds its key's node before taking the stripe's lock, and must look again under the lock when that
+        // node left the table meanwhile: growth copies every node of the stripe into a new table. Each writer owns
+        // its keys, so its own read right after its write must return that write. A fresh one-stripe cache per round
+        // keeps the table small and growing: a rebuild at every power of two, eight or more per round.
+        int lost = 0;
+        for (int round = 0; round < 200; round++)
+        {
+            using var cache = new LocalCache<int>(new LocalCacheOptions<int> { ConcurrencyLevel = 1 });
+            await Task.WhenAll(Enumerable.Range(0, 3).Select(t => Task.Run(() =>
+            {
+                for (int i = 0; i < 2_000; i++)
+                {
+                    string key = $"{t}:{i % 8}";
+                    cache.Set(key, i);
+                    cache.Set($"{t}:grow:{i}", i);
+                    if (!cache.TryGet(key, out int read) || read != i)
+                    {
+                        Interlocked.Increment(ref lost);
+                    }
+                }
+            })));
+            cache.Validate();
+        }
+
+        Assert.Equal(0, lost);
+    }
+
+    [Fact]
     public void ConcurrentInsertsAtCapacity_NeverLeaveTheBoundExceededAtRest()
     {
         using var cache = new LocalCache<int>(new LocalCacheOptions<int> { MaxEntries = 64, ConcurrencyLevel = 8 });
