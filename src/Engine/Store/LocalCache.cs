@@ -62,7 +62,9 @@ public sealed partial class LocalCache<TValue> : IDisposable
     private const double InitialClimbStep = 0.0625;
     private readonly FrequencySketch? _sketch;
     private readonly long _climbSample;   // reads per step of the window's hill climb: ten capacities
-    private readonly int _climbCheckMask; // the climb is looked at every (mask + 1) evictions
+    // The climb is looked at every (mask + 1) evictions, at least 16: in a cache of one entry, looking at every
+    // eviction (two counter sums) was 8 % of a cold GetManyAsync's time in its L1 fills, in a perf profile.
+    private readonly int _climbCheckMask;
     private double _windowShare = 0.01;
     private double _climbRate = -1;
     private double _climbStep = InitialClimbStep;
@@ -101,7 +103,7 @@ public sealed partial class LocalCache<TValue> : IDisposable
             long capacity = options.MaxEntries ?? 65_536;
             _sketch = new FrequencySketch(capacity);
             _climbSample = 10 * capacity;
-            _climbCheckMask = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(capacity / 8, 1, 256)) - 1;
+            _climbCheckMask = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(capacity / 8, 16, 256)) - 1;
         }
 
         int stripes = (int)BitOperations.RoundUpToPowerOf2((uint)(options.ConcurrencyLevel ?? DefaultStripes(options.MaxEntries)));

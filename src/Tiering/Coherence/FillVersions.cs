@@ -36,10 +36,11 @@ internal sealed class FillVersions
     private long _epoch;
 
     /// <summary>Notes the key's versions before a read of Redis (or a factory run) whose result may fill L1.</summary>
-    internal FillMark Note(string key) => new(Volatile.Read(ref _slots[SlotOf(key)]), Volatile.Read(ref _epoch));
+    /// <remarks>The mark carries the key's slot, so checking it later does not hash the key again.</remarks>
+    internal FillMark Note(string key) => NoteSlot(SlotOf(key));
 
-    /// <summary>Whether the key's versions moved since <paramref name="before"/> was noted.</summary>
-    internal bool Moved(string key, FillMark before) => Note(key) != before;
+    /// <summary>Whether the versions of the key <paramref name="before"/> was noted for moved since then.</summary>
+    internal bool Moved(FillMark before) => NoteSlot(before.Index) != before;
 
     /// <summary>Bumps the key's slot: a read in flight for it (or a key sharing the slot) will not keep its value.</summary>
     internal void Bump(string key) => Interlocked.Increment(ref _slots[SlotOf(key)]);
@@ -74,17 +75,19 @@ internal sealed class FillVersions
     /// Counts a fill just installed for the key and tells whether it must come out again, because the versions moved
     /// since <paramref name="before"/>.
     /// </summary>
-    internal bool Filled(string key, FillMark before)
+    internal bool Filled(FillMark before)
     {
-        Interlocked.Increment(ref _fills[SlotOf(key)]); // a full fence: either a racing write's last bump is read below, or that write sees this count
-        return Moved(key, before);
+        Interlocked.Increment(ref _fills[before.Index]); // a full fence: either a racing write's last bump is read below, or that write sees this count
+        return Moved(before);
     }
 
     private static int SlotOf(string key) => key.GetHashCode() & (Slots - 1);
+
+    private FillMark NoteSlot(int index) => new(index, Volatile.Read(ref _slots[index]), Volatile.Read(ref _epoch));
 }
 
 /// <summary>A key's versions as a read noted them: see <see cref="FillVersions.Note"/>.</summary>
-internal readonly record struct FillMark(long Slot, long Epoch);
+internal readonly record struct FillMark(int Index, long Slot, long Epoch);
 
 /// <summary>What a local write noted when it began: see <see cref="FillVersions.BeginWrite"/>.</summary>
 internal readonly record struct WriteMark(long Slot, long Epoch, long Fills);

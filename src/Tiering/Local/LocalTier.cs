@@ -132,7 +132,7 @@ internal sealed class LocalTier : IDisposable
     internal void Fill(string key, LocalEntry fill, TimeSpan? life, FillMark before)
     {
         Set(key, fill, life);
-        if (Versions.Filled(key, before))
+        if (Versions.Filled(before))
         {
             Cache.Remove(key);
         }

@@ -288,7 +288,7 @@ public abstract partial class CacheScope
             return value;
         }
 
-        if (_l1.Versions.Moved(full, flight.Before))
+        if (_l1.Versions.Moved(flight.Before))
         {
             // The fill race of a factory: a change to the key landed while the factory ran, so what it read may predate
             // it. The waiters get the value; the tiers do not.

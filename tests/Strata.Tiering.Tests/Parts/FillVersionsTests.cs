@@ -10,14 +10,14 @@ public class FillVersionsTests
     {
         var versions = new FillVersions();
         FillMark before = versions.Note("k");
-        Assert.False(versions.Moved("k", before));
+        Assert.False(versions.Moved(before));
 
         versions.Bump("k");
-        Assert.True(versions.Moved("k", before));
+        Assert.True(versions.Moved(before));
 
         FillMark again = versions.Note("other");
         versions.BumpEpoch();
-        Assert.True(versions.Moved("other", again));
+        Assert.True(versions.Moved(again));
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public class FillVersionsTests
         var versions = new FillVersions();
         WriteMark mark = versions.BeginWrite("k");
         FillMark read = versions.Note("k"); // a read noted after the write's first bump, fetched Redis's older value
-        Assert.False(versions.Filled("k", read)); // nothing moved during the read: it installs
+        Assert.False(versions.Filled(read)); // nothing moved during the read: it installs
 
         Assert.True(versions.Settle("k", mark)); // so the write, once Redis has it, drops what the read installed
     }
@@ -58,7 +58,7 @@ public class FillVersionsTests
         FillMark read = versions.Note("k");
         Assert.False(versions.Settle("k", mark)); // no fill yet: the write keeps its copy
 
-        Assert.True(versions.Filled("k", read)); // the read, still in flight, drops what it fetched
+        Assert.True(versions.Filled(read)); // the read, still in flight, drops what it fetched
     }
 
     [Fact]
