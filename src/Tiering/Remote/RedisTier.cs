@@ -196,15 +196,12 @@ internal sealed class RedisTier
         return ((long)reply[0], members);
     }
 
-    /// <summary>MGET: one command on a single server, one per hash slot (pipelined) on a cluster.</summary>
-    internal async Task<RedisValue[]> GetManyAsync(IReadOnlyList<string> keys)
-    {
-        RedisKey[] redisKeys = keys.Select(Key).ToArray();
-        if (!IsCluster)
-        {
-            return await Database.StringGetAsync(redisKeys).ConfigureAwait(false);
-        }
+    /// <summary>MGET of keys made with <see cref="Key"/>: one command on a single server, one per hash slot (pipelined) on a cluster.</summary>
+    internal Task<RedisValue[]> GetManyAsync(RedisKey[] redisKeys) =>
+        IsCluster ? GetManyBySlotAsync(redisKeys) : Database.StringGetAsync(redisKeys);
 
+    private async Task<RedisValue[]> GetManyBySlotAsync(RedisKey[] redisKeys)
+    {
         var values = new RedisValue[redisKeys.Length];
         List<(int[] Indexes, Task<RedisValue[]> Reply)> calls = [];
         foreach (int[] group in GroupBySlot(redisKeys))
