@@ -86,6 +86,17 @@ public sealed partial class LocalCache<TValue>
         {
             long hits = _hits.Sum();
             long reads = hits + _misses.Sum();
+            if (!_climbStarted)
+            {
+                // The first look comes with the first evictions, once the cache is full: the samples start here. One
+                // that began at the cache's creation would hold the misses of its filling, and the next sample's rate
+                // would look like a gain from the climb's first step, so the climb took a second step the same way.
+                _climbStarted = true;
+                _climbHits = hits;
+                _climbReads = reads;
+                return;
+            }
+
             if (reads - _climbReads < _climbSample)
             {
                 return;

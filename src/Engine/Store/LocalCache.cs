@@ -59,7 +59,7 @@ public sealed partial class LocalCache<TValue> : IDisposable
     private readonly ITimer _sweepTimer;
 
     // The eviction policy of a bounded cache (see LocalCache.Bound): null when unbounded, which evicts nothing.
-    private const double InitialClimbStep = 0.0625;
+    internal const double InitialClimbStep = 0.0625;
     private readonly FrequencySketch? _sketch;
     private readonly long _climbSample;   // reads per step of the window's hill climb: ten capacities
     // The climb is looked at every (mask + 1) evictions, at least 16: in a cache of one entry, looking at every
@@ -69,6 +69,7 @@ public sealed partial class LocalCache<TValue> : IDisposable
     private double _climbRate = -1;
     private double _climbStep = InitialClimbStep;
     private int _climbDirection = 1;
+    private bool _climbStarted; // whether the climb has taken its first reading, at the first evictions
     private long _climbHits;
     private long _climbReads;
     private int _climbTicks;

@@ -89,6 +89,23 @@ public class EvictionTests
     }
 
     [Fact]
+    public void Climb_StartsSamplingOnceTheCacheIsFull_SoItsFillingIsNotTakenForAGain()
+    {
+        // The workload of the test below: its rate is flat once the cache is full, and lower while it fills (each hot
+        // key misses once). The first step of a climb is blind; with the filling counted in the first sample, the
+        // full cache's rate looked like a gain from that step, and a second step followed (the share went to 0.134).
+        using var t = new TestCache(o => o.MaxEntries = 100);
+        int next = 0;
+        for (int i = 0; i < 20_000; i++)
+        {
+            ReadOrInsert(t.Cache, i % 10 == 9 ? "new" + next++ : "hot" + (i % 50));
+        }
+
+        Assert.Equal(0.01 + LocalCache<string>.InitialClimbStep, t.Cache.WindowShare, 9);
+        t.Cache.Validate();
+    }
+
+    [Fact]
     public void Climb_HoldsTheWindowStill_WhileTheHitRateIsFlat()
     {
         // Nine reads of 50 hot keys, then a key never seen before: once the hot keys sit in main, the hit rate is
