@@ -325,11 +325,12 @@ internal static class Program
         var elapsed = new double[candidates.Length];
         for (int slice = 0; slice < Slices; slice++)
         {
-            for (int c = 0; c < candidates.Length; c++)
+            for (int turn = 0; turn < candidates.Length; turn++)
             {
-                // The caches that allocate on a write (MemoryCache, FusionCache, HybridCache) leave garbage behind, and
-                // a background collection of it would run on the cores of the next cache's slice: collect first, so
-                // every slice starts on a quiet heap.
+                // Each slice starts the round with another cache, so no cache always follows the same one: the ones
+                // that allocate on a write (MemoryCache, FusionCache, HybridCache) leave garbage and background work
+                // behind. A collection before each slice keeps that garbage off the next cache's cores too.
+                int c = (turn + slice) % candidates.Length;
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 var (count, time) = candidates[c].Mix(traces, seconds / Slices, writePercent);
