@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace Strata.Engine;
@@ -288,6 +289,7 @@ public sealed partial class LocalCache<TValue>
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private bool Write(string key, TValue value, long timeToLive, WriteMode mode)
     {
         long weight = Weigh(key, value);
